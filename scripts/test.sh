@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration (real ffmpeg over RTMP, real Ceph RGW) and browser tests.
+# Starts a throwaway RGW (scripts/rgw-start.sh) unless TEST_S3_ENDPOINT is already set, and stops it after.
+# Extra args are passed to node's test runner as file filters, e.g. `npm test -- test/unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TEST_OUTPUT_DIR=${TEST_OUTPUT_DIR:-$PWD/test-output}
+mkdir -p "$TEST_OUTPUT_DIR"
+
+started_rgw=0
+if [ -z "${TEST_S3_ENDPOINT:-}" ] && [ "${SKIP_RGW:-0}" != 1 ]; then
+  export RGW_PORT=${RGW_PORT:-7480} MON_PORT=${MON_PORT:-3300}
+  export RGW_DATA=${RGW_DATA:-/tmp/lcg-test-rgw}
+  bash scripts/rgw-stop.sh "$RGW_DATA" >/dev/null 2>&1 || true
+  bash scripts/rgw-start.sh "$RGW_DATA" > "$TEST_OUTPUT_DIR/rgw-env.txt"
+  started_rgw=1
+  export TEST_S3_ENDPOINT="http://127.0.0.1:$RGW_PORT"
+  export TEST_S3_ACCESS_KEY=${RGW_ACCESS_KEY:-testkey} TEST_S3_SECRET_KEY=${RGW_SECRET_KEY:-testsecret}
+  export TEST_RGW_DATA=$RGW_DATA
+fi
+cleanup() { [ "$started_rgw" = 1 ] && bash scripts/rgw-stop.sh "$RGW_DATA" --purge >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+if [ $# -gt 0 ]; then files=$(find "$@" -name '*.test.ts' | sort); else files=$(find test -name '*.test.ts' | sort); fi
+# one file at a time: integration tests bind fixed-range ports and spawn ffmpeg; 2 cores
+node --import tsx --test --test-concurrency=1 --test-reporter=spec $files
