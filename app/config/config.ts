@@ -37,6 +37,10 @@ export interface Config {
   /** max bytes the upload spool may hold; beyond it, new segments are refused */
   spoolMaxBytes: number;
   corsOrigins: string;
+  /** seconds after an encoder left before its live playlist gets #EXT-X-ENDLIST */
+  liveEndGraceSec: number;
+  /** seconds SIGTERM waits for the upload queue to drain */
+  shutdownDrainSec: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -115,6 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
     rtmpIdleTimeoutSec: int(env, 'RTMP_IDLE_TIMEOUT', 15, 1, 3600),
     spoolMaxBytes: int(env, 'SPOOL_MAX_MB', 2048, 1, 10_000_000) * 1024 * 1024,
     corsOrigins: env.CORS_ORIGINS || '*',
+    liveEndGraceSec: int(env, 'LIVE_END_GRACE', 30, 0, 86400),
+    shutdownDrainSec: int(env, 'SHUTDOWN_DRAIN', 20, 0, 3600),
     logLevel,
   };
 }

@@ -1,0 +1,161 @@
+/**
+ * @module segmenter/recorder
+ * The life of one publish session: a session row, a supervised segmenter writing into the
+ * session's spool folder, and a segment-index row per finished segment (persisted before it is
+ * handed on). In: accepted publications. Out: onSegmentRecorded(row) for the upload queue.
+ */
+import path from 'node:path';
+import type { Db } from '../../db/index.ts';
+import type { Segment } from '../../db/schema.ts';
+import { channels } from '../../db/schema.ts';
+import { eq, sql } from 'drizzle-orm';
+import { getChannelById, reserveSeq } from '../../db/repos/channels.ts';
+import { openSession, closeSession, updateSession } from '../../db/repos/sessions.ts';
+import { insertSegment, lastSegment, backlog } from '../../db/repos/segments.ts';
+import { initialTargetDuration } from '../core/playlist/live.ts';
+import { segmentKey } from '../core/object-keys.ts';
+import { startSegmenter, type Segmenter } from './segmenter.ts';
+import type { Publication } from '../ingest/rtmp-server.ts';
+import type { PublishContext } from '../ingest/publish-auth.ts';
+import { measured, type StreamInfo } from '../ingest/stream-info.ts';
+import { logger } from '../log.ts';
+
+const log = logger('recorder');
+
+export interface LiveEntry {
+  sessionId: number;
+  channelId: number;
+  bucket: string;
+  channel: string;
+  remote: string;
+  startedAt: number;
+  info: StreamInfo;
+  segments: number;
+  close(reason: string): void;
+}
+
+export interface Recorder {
+  isBusy(bucket: string, channel: string): boolean;
+  start(pub: Publication<PublishContext>): void;
+  live(): LiveEntry[];
+  /** cut the encoder of a channel (disabled, deleted); false when it was not live */
+  cut(bucket: string, channel: string, reason: string): boolean;
+  /** end every session and wait for the segmenters to flush (graceful shutdown) */
+  stopAll(reason: string): Promise<void>;
+  /** sessions still being finished */
+  finishing(): number;
+}
+
+export function createRecorder(o: {
+  db: Db;
+  ffmpegPath: string;
+  ffprobePath: string;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  onSegmentRecorded(seg: Segment): void;
+  onSessionEnded(channelId: number, sessionId: number): void;
+}): Recorder {
+  const live = new Map<string, LiveEntry>();
+  const finishing = new Set<Promise<void>>();
+  const id = (b: string, c: string) => `${b}/${c}`;
+
+  const persistInfo = (sessionId: number, info: StreamInfo) => {
+    const m = measured(info);
+    updateSession(o.db, sessionId, {
+      videoCodec: info.videoCodec ?? null,
+      width: info.width ?? null,
+      height: info.height ?? null,
+      fps: m.fps ?? null,
+      videoKbps: m.videoKbps ?? info.videoKbpsDeclared ?? null,
+      audioCodec: info.audioCodec ?? null,
+      sampleRate: info.sampleRate ?? null,
+      audioKbps: m.audioKbps ?? info.audioKbpsDeclared ?? null,
+    });
+  };
+
+  return {
+    isBusy: (b, c) => live.has(id(b, c)),
+    live: () => [...live.values()],
+    finishing: () => finishing.size,
+    start(pub) {
+      const { bucket, channel: ch, playlistName, accessKeyId } = pub.ctx;
+      const channel = getChannelById(o.db, ch.id) ?? ch;
+      const session = openSession(o.db, { channelId: channel.id, remoteAddr: pub.remote, accessKeyId, playlistName, targetDuration: initialTargetDuration(channel.fragDuration) });
+      const label = `${bucket}/${channel.name} session ${session.id}`;
+      let firstSegment = true;
+      let discSeq = channel.discSeq;
+      const entry: LiveEntry = {
+        sessionId: session.id, channelId: channel.id, bucket, channel: channel.name, remote: pub.remote,
+        startedAt: session.startedAt, info: pub.info, segments: 0, close: (r) => pub.close(r),
+      };
+      live.set(id(bucket, channel.name), entry);
+      log.info(`${label}: live from ${pub.remote}`);
+
+      const segmenter: Segmenter = startSegmenter({
+        ffmpegPath: o.ffmpegPath,
+        ffprobePath: o.ffprobePath,
+        dir: path.join(o.spoolDir, String(session.id)),
+        fragDurationSec: channel.fragDuration,
+        headerTags: () => pub.headerTags(),
+        label,
+        onSegment(seg) {
+          const row = o.db.$client.transaction(() => {
+            if (firstSegment) {
+              firstSegment = false;
+              // a new session after earlier segments starts a discontinuity
+              const prev = lastSegment(o.db, channel.id);
+              if (prev) {
+                discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
+              }
+            }
+            const seq = reserveSeq(o.db, channel.id);
+            const r = insertSegment(o.db, {
+              channelId: channel.id, sessionId: session.id, seq, discSeq, key: segmentKey(channel.name, seg.startMs),
+              startMs: seg.startMs, durationMs: seg.durationMs, size: seg.size, state: 'spooled', spoolPath: seg.path,
+            });
+            o.db.$client.prepare('UPDATE sessions SET segments = segments + 1, bytes = bytes + ? WHERE id = ?').run(seg.size, session.id);
+            return r;
+          })();
+          entry.segments += 1;
+          o.onSegmentRecorded(row);
+          const b = backlog(o.db);
+          if (b.bytes > o.spoolMaxBytes && live.get(id(bucket, channel.name)) === entry) {
+            // documented choice: stop taking media rather than drop segments already cut
+            log.error(`${label}: upload spool holds ${Math.round(b.bytes / 1048576)} MB (> SPOOL_MAX_MB); ending this push, no segment is dropped`);
+            pub.close('upload backlog full');
+          }
+        },
+      });
+      pub.onTag = (tag, p) => segmenter.write(tag, p);
+      segmenter.onDrain(() => pub.resume());
+      const infoTimer = setInterval(() => persistInfo(session.id, pub.info), 5000);
+      infoTimer.unref();
+      setTimeout(() => persistInfo(session.id, pub.info), 1500).unref();
+
+      pub.onClose((reason) => {
+        clearInterval(infoTimer);
+        if (live.get(id(bucket, channel.name)) === entry) live.delete(id(bucket, channel.name));
+        const done = segmenter.finish().then(() => {
+          persistInfo(session.id, pub.info);
+          closeSession(o.db, session.id, reason);
+          log.info(`${label}: closed (${reason}), ${entry.segments} segment(s)`);
+          o.onSessionEnded(channel.id, session.id);
+        });
+        finishing.add(done);
+        void done.finally(() => finishing.delete(done));
+      });
+    },
+    cut(bucket, channel, reason) {
+      const e = live.get(id(bucket, channel));
+      if (!e) return false;
+      e.close(reason);
+      return true;
+    },
+    async stopAll(reason) {
+      for (const e of live.values()) e.close(reason);
+      // sockets close asynchronously; wait for their onClose to register the finishes
+      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all([...finishing]);
+    },
+  };
+}
