@@ -21,7 +21,9 @@ describe('push signature (seed vectors)', () => {
     assert.equal(sig, signPush('s', '100', 'b', 'c', [['playlistName', 'my.m3u8']]));
     assert.notEqual(sig, signPush('s', '100', 'b', 'c'));
     const url = buildPushUrl({ rtmpBase: 'rtmp://h', form: 'oss', bucket: 'b', channel: 'c', accessKeyId: 'AK', secret: 's', expires: 100, playlistName: 'my.m3u8' });
-    assert.match(url, /^rtmp:\/\/h\/live\/c\?OSSAccessKeyId=AK&Expires=100&Signature=[^&]+&playlistName=my\.m3u8$/);
+    assert.match(url, /^rtmp:\/\/h\/live\/c\?OSSAccessKeyId=AK&Expires=100&Signature=[^&]+&playlistName=my\.m3u8&Bucket=b$/);
+    const vh = buildPushUrl({ rtmpBase: 'rtmp://oss.example.com', form: 'oss', bucket: 'b', channel: 'c', accessKeyId: 'AK', secret: 's', expires: 100, vhost: true });
+    assert.match(vh, /^rtmp:\/\/b\.oss\.example\.com\/live\/c\?OSSAccessKeyId=AK&Expires=100&Signature=[^&]+$/);
     const q = parseQuery(url.split('?')[1]!);
     assert.ok(q.ok);
     assert.equal(q.params.get('Signature'), sig);

@@ -6,3 +6,4 @@ export * from './hmac.ts';
 export * from './query.ts';
 export * from './push.ts';
 export * from './s3v2.ts';
+export * from './s3v4.ts';

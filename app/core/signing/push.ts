@@ -28,7 +28,11 @@ export function signPush(secret: string, expires: string, bucket: string, channe
 
 export type PushForm = 'seed' | 'oss';
 
-/** The RTMP URL an encoder is given. seed: /hls/<ch>?Bucket&AccessKeyId&Expires&Signature; oss: /live/<ch>?OSSAccessKeyId&Expires&Signature[&playlistName] */
+/**
+ * The RTMP URL an encoder is given. seed: /hls/<ch>?Bucket&AccessKeyId&Expires&Signature;
+ * oss: /live/<ch>?OSSAccessKeyId&Expires&Signature[&playlistName] with the bucket as a virtual
+ * host (vhost) or, by default, as an unsigned Bucket parameter so it works on any address.
+ */
 export function buildPushUrl(o: {
   rtmpBase: string; // rtmp://host:1935
   form: PushForm;
@@ -38,6 +42,7 @@ export function buildPushUrl(o: {
   secret: string;
   expires: number;
   playlistName?: string;
+  vhost?: boolean;
 }): string {
   const exp = String(o.expires);
   const base = o.rtmpBase.replace(/\/+$/, '');
@@ -48,7 +53,9 @@ export function buildPushUrl(o: {
   const extra: [string, string][] = o.playlistName ? [['playlistName', o.playlistName]] : [];
   const sig = signPush(o.secret, exp, o.bucket, o.channel, extra);
   const pl = o.playlistName ? `&playlistName=${quoteValue(o.playlistName, '')}` : '';
-  return `${base}/live/${o.channel}?OSSAccessKeyId=${quoteValue(o.accessKeyId, '')}&Expires=${exp}&Signature=${quoteValue(sig, '')}${pl}`;
+  const host = o.vhost ? base.replace(/^rtmp:\/\//, `rtmp://${o.bucket}.`) : base;
+  const b = o.vhost ? '' : `&Bucket=${quoteValue(o.bucket, '')}`;
+  return `${host}/live/${o.channel}?OSSAccessKeyId=${quoteValue(o.accessKeyId, '')}&Expires=${exp}&Signature=${quoteValue(sig, '')}${pl}${b}`;
 }
 
 export type PushCheck =
