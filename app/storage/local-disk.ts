@@ -1,9 +1,10 @@
 /**
- * @module storage/local-disk: the embedded Storage — objects as plain files under <root>/<bucket>/<key>, metadata in a parallel .meta tree.
+ * @module storage/local-disk
+ * The embedded Storage: objects as plain files at <root>/<bucket>/<key>; metadata as JSON at <root>/.meta/<bucket>/<key>.
  *
- * Sidecars live at <root>/.meta/<bucket>/<key>.json and temp files in <root>/.tmp: both names start with a dot,
- * which no valid bucket name does, so neither can collide with an object. Limitation of a file tree: a key cannot
- * also be the prefix of another ("a" and "a/b"); such a put is refused with a clear error.
+ * The sidecar tree mirrors the object tree exactly, so it can only clash where the object tree itself would; temp
+ * files go to <root>/.tmp. Both start with a dot, which no valid bucket name does. A file tree cannot hold a key that
+ * is also the prefix of another ("a" and "a/b", legal on S3): such a put is refused with a clear error.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -38,7 +39,7 @@ export function assertValidKey(key: string): void {
 }
 
 /** metadata must survive the trip through HTTP headers on S3, so the embedded store refuses what S3 could not carry */
-function assertValidMetadata(metadata: Record<string, string>): void {
+export function assertValidMetadata(metadata: Record<string, string>): void {
   for (const [name, value] of Object.entries(metadata)) {
     if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`invalid metadata name ${JSON.stringify(name)}: lowercase letters, digits, - and _`);
     if (!/^[\x20-\x7e]*$/.test(value)) throw new Error(`invalid metadata value for ${name}: printable ASCII only`);
@@ -93,7 +94,7 @@ const isErrno = (err: unknown, ...codes: string[]) => codes.includes((err as Nod
 export function createLocalDiskStorage(root: string): Storage {
   const tmpDir = join(root, '.tmp');
   const objectPath = (bucket: string, key: string) => join(root, bucket, ...key.split('/'));
-  const sidecarPath = (bucket: string, key: string) => join(root, '.meta', bucket, ...key.split('/')) + '.json';
+  const sidecarPath = (bucket: string, key: string) => join(root, '.meta', bucket, ...key.split('/'));
   // object and sidecar are two renames: writers of one key take turns so the pair always comes from one put
   const locks = new Map<string, Promise<unknown>>();
 
@@ -279,7 +280,8 @@ export function createLocalDiskStorage(root: string): Storage {
       keys.forEach(assertValidKey);
       await assertBucketExists(bucket);
       const deleteOne = (key: string) => withKeyLock(bucket, key, async () => {
-        for (const [path, top] of [[objectPath(bucket, key), join(root, bucket)], [sidecarPath(bucket, key), join(root, '.meta', bucket)]]) {
+        // sidecar first: a crash in between leaves an object served with derived metadata, never an orphan sidecar
+        for (const [path, top] of [[sidecarPath(bucket, key), join(root, '.meta', bucket)], [objectPath(bucket, key), join(root, bucket)]]) {
           const gone = await unlink(path).then(() => true, (err) => {
             if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EISDIR')) return false;
             throw err;

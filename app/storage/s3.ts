@@ -6,7 +6,10 @@ import {
   CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListBucketsCommand, ListObjectsCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
-import { assertValidBucket, assertValidKey, assertValidMaxKeys, assertValidRange, resolveRange } from './local-disk.ts';
+// the name rules live with the local adapter; S3 applies the same ones so both stores accept exactly the same calls
+import {
+  assertValidBucket, assertValidKey, assertValidMaxKeys, assertValidMetadata, assertValidRange, resolveRange,
+} from './local-disk.ts';
 import {
   NotFoundError, RangeNotSatisfiableError,
   type ByteRange, type GetResult, type ObjectInfo, type Storage,
@@ -130,7 +133,7 @@ export function createS3Storage(opts: S3StorageOptions): Storage {
         await client.send(new HeadBucketCommand({ Bucket: bucket }));
         return;
       } catch (err) {
-        if (statusOf(err) === 403) throw new Error(`bucket ${bucket} exists on ${endpoint} but these credentials may not use it`);
+        if (statusOf(err) === 403) throw new Error(`bucket ${bucket} on ${endpoint}: access denied (HTTP 403): owned by another account, or the credentials are wrong`);
         if (statusOf(err) !== 404 && nameOf(err) !== 'NotFound') throw err;
       }
       try {
@@ -145,6 +148,7 @@ export function createS3Storage(opts: S3StorageOptions): Storage {
     async put(bucket, key, body, putOpts) {
       assertValidBucket(bucket);
       assertValidKey(key);
+      assertValidMetadata(putOpts.metadata ?? {});
       const res = await client.send(new PutObjectCommand({
         Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength,
         ContentType: putOpts.contentType, Metadata: putOpts.metadata, CacheControl: putOpts.cacheControl,
