@@ -19,16 +19,21 @@ import { type StreamInfo, updateInfoFromPacket } from './stream-info.ts';
 const require = createRequire(import.meta.url);
 const Rtmp: typeof RtmpT = require('node-media-server/src/protocol/rtmp.js');
 const Flv: typeof FlvT = require('node-media-server/src/protocol/flv.js');
-// NMS's module logger defaults to debug and may print client-provided AMF: keep it to errors
-require('node-media-server/src/core/logger.js').level = 'error';
+// NMS's module logger prints a line per unknown AMF command or field, which any client can
+// trigger before auth (a log flood); we log what matters ourselves, so silence it entirely
+require('node-media-server/src/core/logger.js').log = () => {};
 
 const log = logger('rtmp');
 
 /** limits for what a client may make us allocate */
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024; // far above any real 2.5-20 Mbps keyframe
+const MAX_PRE_PUBLISH_MESSAGE = 64 * 1024; // commands only: connect, createStream, publish
+/** all chunk streams' reassembly buffers together (NMS keeps one per chunk stream, sized to its largest message) */
+const MAX_BUFFERED_BYTES = 2 * MAX_MESSAGE_BYTES;
 const MAX_CHUNK_STREAMS = 64;
 const MAX_CHUNK_SIZE = 0x7fffffff; // RTMP spec: 31 bits
 const MAX_PRE_PUBLISH_BYTES = 256 * 1024; // handshake + connect + createStream + publish
+const MAX_OUTPUT_QUEUE = 1024 * 1024; // replies queued for a client that does not read
 const MAX_STREAM_NAME = 4096;
 
 export interface PublishRequest {
@@ -114,6 +119,8 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
   const id = nextId++;
   const remote = `${socket.remoteAddress}:${socket.remotePort}`;
   const rtmp = new Rtmp();
+  // every Rtmp allocates a 1 MB FLV file parser we never use: 500 idle sockets held 500 MB
+  (rtmp as unknown as { flv?: unknown }).flv = undefined;
   let state: 'handshake' | 'publishing' | 'closing' = 'handshake';
   let inBytes = 0;
   let closeReason = '';
@@ -125,6 +132,9 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
   socket.setKeepAlive(true, 10_000);
   // a connection that never publishes, or a publisher that goes silent, is cut
   socket.setTimeout(opts.idleTimeoutSec * 1000, () => end(state === 'publishing' ? 'encoder silent (timeout)' : 'no publish before timeout', true));
+  // ...and one that keeps trickling bytes (acks, pings) without publishing is cut too
+  const publishDeadline = setTimeout(() => state === 'handshake' && end('no publish before timeout', true), opts.idleTimeoutSec * 1000);
+  publishDeadline.unref();
 
   const end = (reason: string, hard = false) => {
     if (state === 'closing') return;
@@ -142,7 +152,9 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
   };
 
   rtmp.onOutputCallback = (buf) => {
-    if (!socket.destroyed && socket.writable) socket.write(buf);
+    if (socket.destroyed || !socket.writable) return;
+    if (socket.writableLength > MAX_OUTPUT_QUEUE) return end('client does not read replies', true);
+    socket.write(buf);
   };
   rtmp.onPacketCallback = () => {}; // media before an accepted publish is dropped
 
@@ -154,12 +166,20 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
   };
   const packetAlloc = rtmp.packetAlloc.bind(rtmp);
   rtmp.packetAlloc = () => {
-    if (rtmp.parserPacket.header.length > MAX_MESSAGE_BYTES) throw new Error(`message of ${rtmp.parserPacket.header.length} bytes is too large`);
+    const len = rtmp.parserPacket.header.length;
+    if (len > (state === 'publishing' ? MAX_MESSAGE_BYTES : MAX_PRE_PUBLISH_MESSAGE)) throw new Error(`message of ${len} bytes is too large`);
     if (rtmp.inPackets.size > MAX_CHUNK_STREAMS) throw new Error('too many chunk streams');
+    if (rtmp.parserPacket.capacity < len) {
+      // a header alone makes NMS allocate the whole message: bound the sum over chunk streams
+      let total = len + 1024;
+      for (const p of rtmp.inPackets.values()) if (p !== rtmp.parserPacket) total += (p as { capacity: number }).capacity;
+      if (total > MAX_BUFFERED_BYTES) throw new Error(`chunk streams would buffer ${total} bytes`);
+    }
     packetAlloc();
   };
 
   rtmp.onPlay = () => {
+    if (state === 'closing') return; // rest of a buffer parsed after the end: no more replies
     log.info(`session ${id} ${remote} play refused: RTMP is for encoders; use the HLS link`);
     rtmp.sendStatusMessage(rtmp.parserPacket.header.stream_id, 'error', 'NetStream.Play.Failed', 'playback over RTMP is not offered; use the signed HLS link');
     end('play refused');
@@ -173,6 +193,7 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
       rtmp.sendStatusMessage(streamId, 'error', 'NetStream.Publish.BadName', reason);
       end(`refused: ${code}`);
     };
+    if (state === 'closing') return;
     if (state !== 'handshake') return refuse('already-publishing', 'this connection is already publishing');
     const raw = msg.streamName;
     if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_STREAM_NAME) return refuse('bad-name', 'stream name missing or too long');
@@ -265,6 +286,7 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
     if (!closeReason) closeReason = `socket error: ${e.message}`;
   });
   socket.on('close', () => {
+    clearTimeout(publishDeadline);
     const wasPublishing = pub !== undefined;
     if (state !== 'closing') {
       state = 'closing';

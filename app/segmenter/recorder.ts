@@ -130,10 +130,12 @@ export function createRecorder(o: {
       segmenter.onDrain(() => pub.resume());
       const infoTimer = setInterval(() => persistInfo(session.id, pub.info), 5000);
       infoTimer.unref();
-      setTimeout(() => persistInfo(session.id, pub.info), 1500).unref();
+      const firstInfo = setTimeout(() => persistInfo(session.id, pub.info), 1500);
+      firstInfo.unref();
 
       pub.onClose((reason) => {
         clearInterval(infoTimer);
+        clearTimeout(firstInfo); // a short session must not write after the db is closed
         if (live.get(id(bucket, channel.name)) === entry) live.delete(id(bucket, channel.name));
         const done = segmenter.finish().then(() => {
           persistInfo(session.id, pub.info);

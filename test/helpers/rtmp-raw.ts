@@ -312,14 +312,20 @@ export class RtmpRawClient {
     return this.createStream();
   }
 
-  statusCodes(): string[] {
-    return this.commands.filter((c) => c.name === 'onStatus').map((c) => String((c.args[1] as { code?: unknown } | undefined)?.code));
+  /** onStatus infos received so far */
+  statuses(): { code: string; description: string }[] {
+    return this.commands
+      .filter((c) => c.name === 'onStatus')
+      .map((c) => {
+        const info = (c.args[1] ?? {}) as { code?: unknown; description?: unknown };
+        return { code: String(info.code), description: String(info.description ?? '') };
+      });
   }
 
-  /** the first onStatus code, or 'closed' when the server closed without one */
-  async waitStatus(timeoutMs = 5000): Promise<string> {
-    await this.until(() => this.statusCodes().length > 0 || this.closed, timeoutMs, 'onStatus');
-    return this.statusCodes()[0] ?? 'closed';
+  /** the first onStatus, or code 'closed' when the server closed without one */
+  async waitStatus(timeoutMs = 5000): Promise<{ code: string; description: string }> {
+    await this.until(() => this.statuses().length > 0 || this.closed, timeoutMs, 'onStatus');
+    return this.statuses()[0] ?? { code: 'closed', description: '' };
   }
 
   async waitCommand(pred: (c: Command, i: number) => boolean, timeoutMs = 5000): Promise<Command> {
