@@ -6,6 +6,8 @@
  *   channel list | channel enable|disable <bucket>/<channel>
  *   sign push <bucket>/<channel> --key ID [--expires-in S] [--form seed|oss] [--playlist N] [--base rtmp://host:port]
  *   sign play <bucket>/<object-key> --key ID [--expires-in S] [--base URL]
+ *   vod <bucket>/<channel> --start S --end E [--name N.m3u8] [--stdout] [--signed [--base URL] [--expires-in S] [--key ID]]
+ *   index rebuild <bucket>/<channel>
  * Works while the gateway runs (SQLite in WAL mode).
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ import { parseChannelRef, checkBucket } from './core/names.ts';
 import { buildPushUrl, presignV2, type PushForm } from './core/signing/index.ts';
 import { createStorage } from './storage/index.ts';
 import { setLogLevel } from './log.ts';
+import { vodCommand, rebuildCommand } from './vod/cli.ts';
 
 const USAGE = `usage: npm run -s cli -- <command>
   key create [--id ID] [--secret S] [--scope S] [--description D]
@@ -26,7 +29,9 @@ const USAGE = `usage: npm run -s cli -- <command>
   channel list
   channel enable|disable <bucket>/<channel>
   sign push <bucket>/<channel> --key ID [--expires-in S] [--form seed|oss] [--playlist NAME.m3u8] [--base rtmp://host:port]
-  sign play <bucket>/<object-key> --key ID [--expires-in S] [--base URL]`;
+  sign play <bucket>/<object-key> --key ID [--expires-in S] [--base URL]
+  vod <bucket>/<channel> --start S --end E [--name NAME.m3u8] [--stdout] [--signed [--base URL] [--expires-in S] [--key ID]]
+  index rebuild <bucket>/<channel>`;
 
 class UsageError extends Error {}
 
@@ -39,6 +44,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       'frag-duration': { type: 'string' }, 'frag-count': { type: 'string' }, playlist: { type: 'string' },
       key: { type: 'string' }, 'expires-in': { type: 'string' }, form: { type: 'string' }, base: { type: 'string' },
       json: { type: 'boolean' },
+      start: { type: 'string' }, end: { type: 'string' }, name: { type: 'string' }, stdout: { type: 'boolean' }, signed: { type: 'boolean' },
     },
   });
   const [group, cmd, arg] = pos;
@@ -57,7 +63,11 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     return k;
   };
   try {
-    switch (`${group} ${cmd}`) {
+    switch (group === 'vod' ? 'vod' : `${group} ${cmd}`) {
+      case 'vod':
+        return await vodCommand(config, db, cmd ?? '', v, out);
+      case 'index rebuild':
+        return await rebuildCommand(config, db, arg ?? '', out);
       case 'key create': {
         const k = createKey(db, { id: v.id, secret: v.secret, scope: v.scope, description: v.description });
         out(v.json ? JSON.stringify({ id: k.id, secret: k.secret }) : `AccessKeyId: ${k.id}\nAccessKeySecret: ${k.secret}`);

@@ -16,6 +16,8 @@ import { createRecorder, type Recorder } from './segmenter/recorder.ts';
 import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
 import { createApp } from './http/app.ts';
+import { mountVodApi } from './vod/api.ts';
+import { mountPlayback, createPlaybackCache } from './playback/index.ts';
 import type { AppDeps } from './http/deps.ts';
 import { logger } from './log.ts';
 
@@ -59,8 +61,10 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   }
   log.info(`storage ${storage.describe}`);
 
-  const playlists = createLivePlaylistWriter({ db, storage, endGraceMs: config.liveEndGraceSec * 1000 });
-  const uploader = createUploader({ db, storage, playlists });
+  // the write side feeds playback's hot cache: live playlists and fresh segments are served without reading storage
+  const playbackCache = createPlaybackCache({ maxBytes: config.playbackCacheBytes });
+  const playlists = createLivePlaylistWriter({ db, storage, endGraceMs: config.liveEndGraceSec * 1000, onWritten: (b, k, body, live) => playbackCache.putPlaylist(b, k, body, live) });
+  const uploader = createUploader({ db, storage, playlists, events: { onSegmentStored: (b, k, body) => playbackCache.putSegment(b, k, body) } });
   const recovered = await recoverSpool({ db, spoolDir: config.spoolDir, ffprobePath: config.ffprobePath });
   for (const c of recovered.closed) playlists.sessionEnded(c.channelId, c.sessionId);
   uploader.recover();
@@ -95,7 +99,7 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   });
   log.info(`rtmp listening on ${config.bind}:${rtmp.port} (apps: ${config.rtmpApps.join(', ')})`);
 
-  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra };
+  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.bind }, () => resolve(s));

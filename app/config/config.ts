@@ -37,10 +37,14 @@ export interface Config {
   /** max bytes the upload spool may hold; beyond it, new segments are refused */
   spoolMaxBytes: number;
   corsOrigins: string;
+  /** bytes of live playlists and recent segments playback keeps in memory (PLAYBACK_CACHE_MB) */
+  playbackCacheBytes: number;
   /** seconds after an encoder left before its live playlist gets #EXT-X-ENDLIST */
   liveEndGraceSec: number;
   /** seconds SIGTERM waits for the upload queue to drain */
   shutdownDrainSec: number;
+  /** longest VOD time range in seconds (OSS: one day) */
+  vodMaxRangeSec: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -119,8 +123,10 @@ export function loadConfig(env: Env = process.env): Config {
     rtmpIdleTimeoutSec: int(env, 'RTMP_IDLE_TIMEOUT', 15, 1, 3600),
     spoolMaxBytes: int(env, 'SPOOL_MAX_MB', 2048, 1, 10_000_000) * 1024 * 1024,
     corsOrigins: env.CORS_ORIGINS || '*',
+    playbackCacheBytes: int(env, 'PLAYBACK_CACHE_MB', 256, 1, 1_000_000) * 1024 * 1024,
     liveEndGraceSec: int(env, 'LIVE_END_GRACE', 30, 0, 86400),
     shutdownDrainSec: int(env, 'SHUTDOWN_DRAIN', 20, 0, 3600),
+    vodMaxRangeSec: int(env, 'VOD_MAX_RANGE_SEC', 86400, 1, 366 * 86400),
     logLevel,
   };
 }
