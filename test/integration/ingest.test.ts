@@ -31,6 +31,8 @@ async function settled(gw: TestGateway, bucket: string, channel: string) {
     const segs = gw.db.select().from(segments).where(eq(segments.channelId, ch.id)).all();
     return s.length > 0 && s.every((x) => x.status === 'ended') && segs.every((x) => x.state === 'stored');
   }, 30_000);
+  // a segment is marked stored before the playlist naming it is written: wait for the queue to finish that too
+  assert.equal(await gw.uploader.drain(30_000), 0, 'upload queue drained');
   return ch;
 }
 
