@@ -9,9 +9,11 @@ mkdir -p "$TEST_OUTPUT_DIR"
 
 started_rgw=0
 if [ -z "${TEST_S3_ENDPOINT:-}" ] && [ "${SKIP_RGW:-0}" != 1 ]; then
-  export RGW_PORT=${RGW_PORT:-7480} MON_PORT=${MON_PORT:-3300}
-  export RGW_DATA=${RGW_DATA:-/tmp/lcg-test-rgw}
-  bash scripts/rgw-stop.sh "$RGW_DATA" >/dev/null 2>&1 || true
+  # a private cluster per run (own dir, first free ports from 7480/3300): runs side by side never stop each other's RGW
+  free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+  export RGW_PORT=${RGW_PORT:-$(free_port 7480)}
+  export MON_PORT=${MON_PORT:-$(free_port 3300)}
+  export RGW_DATA=${RGW_DATA:-$(mktemp -d /tmp/lcg-test-rgw.XXXXXX)}
   bash scripts/rgw-start.sh "$RGW_DATA" > "$TEST_OUTPUT_DIR/rgw-env.txt"
   started_rgw=1
   export TEST_S3_ENDPOINT="http://127.0.0.1:$RGW_PORT"

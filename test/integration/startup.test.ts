@@ -1,0 +1,42 @@
+/**
+ * Start-up refusals of `npm start` (app/main.ts) as an operator sees them: exit 1 and one line on
+ * stderr naming the problem, never a stack trace.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { tempDir } from '../helpers/gateway.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function start(env: Record<string, string>): Promise<{ code: number | null; lines: string[] }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--no-warnings', '--import', 'tsx', 'app/main.ts'], {
+      cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH!, DATA_DIR: tempDir(), HTTP_PORT: '0', RTMP_PORT: '0', BIND: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    }, (_err, _stdout, stderr) => resolve({ code: child.exitCode, lines: stderr.split('\n').filter(Boolean) }));
+  });
+}
+
+describe('start-up refusals: one clear line, exit 1', () => {
+  it('missing ffmpeg', async () => {
+    const r = await start({ FFMPEG_PATH: '/nonexistent/ffmpeg' });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.lines, ["livechannel-gateway: ffmpeg not usable at '/nonexistent/ffmpeg' (ENOENT): install it (apt-get install ffmpeg) or set FFMPEG_PATH"]);
+  });
+  it('unreachable S3 endpoint', async () => {
+    const r = await start({ S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.lines, ['livechannel-gateway: storage s3:http://127.0.0.1:9: S3 endpoint http://127.0.0.1:9 unreachable: connect ECONNREFUSED']);
+  });
+  it('a bad variable names itself and the rule', async () => {
+    const r = await start({ RTMP_PORT: 'abc' });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.lines, ["livechannel-gateway: RTMP_PORT must be an integer in 0..65535, got 'abc'"]);
+  });
+  it('S3 endpoint without credentials', async () => {
+    const r = await start({ S3_ENDPOINT: 'http://127.0.0.1:9' });
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.lines, ['livechannel-gateway: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set when S3_ENDPOINT is']);
+  });
+});
