@@ -11,7 +11,7 @@ import { RESERVED_PREFIXES } from '../http/app.ts';
 import { parsePlaybackPath } from '../core/playback-path.ts';
 import { parseQuery } from '../core/signing/query.ts';
 import { playlistKind, rewritePlaylist } from '../core/playlist/rewrite.ts';
-import { NotFoundError } from '../storage/types.ts';
+import { NoSuchBucketError, NotFoundError } from '../storage/types.ts';
 import { clip } from '../core/names.ts';
 import { logger, redact } from '../log.ts';
 import { authorizeLink, createKeyLookup } from './auth.ts';
@@ -79,7 +79,7 @@ export function mountPlayback(app: Hono, deps: AppDeps, cache: PlaybackCache = c
       );
     } catch (e) {
       if (e instanceof NotFoundError) return s3Error(404, 'NoSuchKey', `no such object: ${path.bucket}/${path.key}`, cors);
-      if (/^no such bucket/.test((e as Error).message)) return s3Error(404, 'NoSuchBucket', `no such bucket: ${path.bucket}`, cors);
+      if (e instanceof NoSuchBucketError) return s3Error(404, 'NoSuchBucket', `no such bucket: ${path.bucket}`, cors);
       log.warn(`${path.bucket}/${clip(path.key)}: storage read failed: ${(e as Error).message}`);
       return s3Error(503, 'ServiceUnavailable', 'storage unavailable, try again', cors, { 'Retry-After': '1' });
     }

@@ -11,7 +11,7 @@ import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, type FileH
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  NotFoundError, RangeNotSatisfiableError,
+  NoSuchBucketError, NotFoundError, RangeNotSatisfiableError,
   type ByteRange, type GetResult, type ListEntry, type ObjectInfo, type PutOptions, type Storage,
 } from './types.ts';
 
@@ -88,7 +88,20 @@ interface Sidecar {
   stamp: string;
 }
 
-const stampOf = (st: { ino: bigint; size: bigint; mtimeNs: bigint }) => `${st.ino}:${st.size}:${st.mtimeNs}`;
+// size + mtime (ns), not the inode: a copied or restored data dir (cp -a, rsync -a) keeps its sidecars valid
+const stampOf = (st: { size: bigint; mtimeNs: bigint }) => `${st.size}:${st.mtimeNs}`;
+
+/** positional reads: a FileHandle's readFile() continues from the handle's position, so a second one returns nothing */
+async function readAt(fh: FileHandle, start: number, length: number): Promise<Uint8Array> {
+  const body = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(body, done, length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return body.subarray(0, done);
+}
 const isErrno = (err: unknown, ...codes: string[]) => codes.includes((err as NodeJS.ErrnoException)?.code ?? '');
 
 export function createLocalDiskStorage(root: string): Storage {
@@ -108,7 +121,7 @@ export function createLocalDiskStorage(root: string): Storage {
   async function assertBucketExists(bucket: string): Promise<void> {
     assertValidBucket(bucket);
     const st = await stat(join(root, bucket)).catch(() => undefined);
-    if (!st?.isDirectory()) throw new Error(`no such bucket: ${bucket} (call ensureBucket first)`);
+    if (!st?.isDirectory()) throw new NoSuchBucketError(bucket);
   }
 
   /** writes bytes to a fresh temp file and fsyncs it, so that a rename publishes complete content only */
@@ -177,7 +190,7 @@ export function createLocalDiskStorage(root: string): Storage {
     // no matching sidecar (a crash between the two renames): serve the bytes with what can be derived from them
     const fallback: Omit<Sidecar, 'stamp'> = side ?? {
       contentType: 'application/octet-stream', metadata: {},
-      etag: `"${createHash('md5').update(await fh.readFile()).digest('hex')}"`,
+      etag: `"${createHash('md5').update(await readAt(fh, 0, Number(st.size))).digest('hex')}"`,
     };
     return {
       key, size: Number(st.size), lastModified: new Date(Number(st.mtimeMs)), etag: fallback.etag,
@@ -252,16 +265,10 @@ export function createLocalDiskStorage(root: string): Storage {
       const fh = await openObject(bucket, key);
       try {
         const info = await describeOpen(fh, bucket, key);
-        if (!range) return { ...info, body: new Uint8Array(await fh.readFile()) };
+        if (!range) return { ...info, body: await readAt(fh, 0, info.size) };
         const { start, end } = resolveRange(range, info.size);
-        const body = new Uint8Array(end - start + 1);
-        let done = 0;
-        while (done < body.length) {
-          const { bytesRead } = await fh.read(body, done, body.length - done, start + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return { ...info, body: body.subarray(0, done), range: { start, end: start + done - 1, total: info.size } };
+        const body = await readAt(fh, start, end - start + 1);
+        return { ...info, body, range: { start, end: start + body.length - 1, total: info.size } };
       } finally {
         await fh.close();
       }

@@ -11,7 +11,7 @@ import {
   assertValidBucket, assertValidKey, assertValidMaxKeys, assertValidMetadata, assertValidRange, resolveRange,
 } from './local-disk.ts';
 import {
-  NotFoundError, RangeNotSatisfiableError,
+  NoSuchBucketError, NotFoundError, RangeNotSatisfiableError,
   type ByteRange, type GetResult, type ObjectInfo, type Storage,
 } from './types.ts';
 
@@ -92,7 +92,7 @@ export function createS3Storage(opts: S3StorageOptions): Storage {
   const checkTimeoutMs = opts.checkTimeoutMs ?? 5_000;
 
   function noSuchBucket(err: unknown, bucket: string): never {
-    if (nameOf(err) === 'NoSuchBucket') throw new Error(`no such bucket: ${bucket} (call ensureBucket first)`);
+    if (nameOf(err) === 'NoSuchBucket') throw new NoSuchBucketError(bucket);
     throw err;
   }
 

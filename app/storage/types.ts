@@ -49,6 +49,14 @@ export class NotFoundError extends Error {
   }
 }
 
+/** the bucket does not exist (ensureBucket creates it) */
+export class NoSuchBucketError extends Error {
+  constructor(public bucket: string) {
+    super(`no such bucket: ${bucket} (call ensureBucket first)`);
+    this.name = 'NoSuchBucketError';
+  }
+}
+
 /** the asked range lies outside the object (HTTP 416) */
 export class RangeNotSatisfiableError extends Error {
   constructor(public size: number) {

@@ -11,7 +11,7 @@ import type { Db } from '../../db/index.ts';
 import type { Segment } from '../../db/schema.ts';
 import { pendingSegments, markStored, markAttemptFailed, backlog } from '../../db/repos/segments.ts';
 import { getChannelById } from '../../db/repos/channels.ts';
-import type { Storage } from '../storage/types.ts';
+import { NoSuchBucketError, type Storage } from '../storage/types.ts';
 import { getRetryDelay, UPLOAD_RETRY, type RetryPolicy } from '../core/backoff.ts';
 import { formatDuration } from '../core/object-keys.ts';
 import { logger } from '../log.ts';
@@ -103,7 +103,7 @@ export function createUploader(o: {
           }
           attempt += 1;
           retries += 1;
-          if (err.name === 'NoSuchBucket') await o.storage.ensureBucket(channel.bucket).catch(() => {});
+          if (e instanceof NoSuchBucketError) await o.storage.ensureBucket(channel.bucket).catch(() => {});
           markAttemptFailed(o.db, seg.id, err.message ?? String(e));
           const delay = getRetryDelay(retry, attempt);
           // one line when a channel starts failing, then quiet (counts are in stats)
