@@ -11,7 +11,7 @@ const log = logger('main');
 // started with --no-warnings so Node's default printer is off; print warnings as our own log lines, except the
 // AWS SDK's notice that its 2027 releases need Node 22 (the lock file pins a release that supports Node 20)
 process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') log.warn(`node ${w.name}: ${w.message}`);
+  if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) log.warn(`node ${w.name}: ${w.message}`);
 });
 
 async function main() {
