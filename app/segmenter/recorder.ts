@@ -91,41 +91,49 @@ export function createRecorder(o: {
       live.set(id(bucket, channel.name), entry);
       log.info(`${label}: live from ${pub.remote}`);
 
-      const segmenter: Segmenter = startSegmenter({
-        ffmpegPath: o.ffmpegPath,
-        ffprobePath: o.ffprobePath,
-        dir: path.join(o.spoolDir, String(session.id)),
-        fragDurationSec: channel.fragDuration,
-        headerTags: () => pub.headerTags(),
-        label,
-        onSegment(seg) {
-          const row = o.db.$client.transaction(() => {
-            if (firstSegment) {
-              firstSegment = false;
-              // a new session after earlier segments starts a discontinuity
-              const prev = lastSegment(o.db, channel.id);
-              if (prev) {
-                discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
+      let segmenter: Segmenter;
+      try {
+        segmenter = startSegmenter({
+          ffmpegPath: o.ffmpegPath,
+          ffprobePath: o.ffprobePath,
+          dir: path.join(o.spoolDir, String(session.id)),
+          fragDurationSec: channel.fragDuration,
+          headerTags: () => pub.headerTags(),
+          label,
+          onSegment(seg) {
+            const row = o.db.$client.transaction(() => {
+              if (firstSegment) {
+                firstSegment = false;
+                // a new session after earlier segments starts a discontinuity
+                const prev = lastSegment(o.db, channel.id);
+                if (prev) {
+                  discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
+                }
               }
+              const seq = reserveSeq(o.db, channel.id);
+              const r = insertSegment(o.db, {
+                channelId: channel.id, sessionId: session.id, seq, discSeq, key: segmentKey(channel.name, seg.startMs),
+                startMs: seg.startMs, durationMs: seg.durationMs, size: seg.size, state: 'spooled', spoolPath: seg.path,
+              });
+              o.db.$client.prepare('UPDATE sessions SET segments = segments + 1, bytes = bytes + ? WHERE id = ?').run(seg.size, session.id);
+              return r;
+            })();
+            entry.segments += 1;
+            o.onSegmentRecorded(row);
+            const b = backlog(o.db);
+            if (b.bytes > o.spoolMaxBytes && live.get(id(bucket, channel.name)) === entry) {
+              // documented choice: stop taking media rather than drop segments already cut
+              log.error(`${label}: upload spool holds ${Math.round(b.bytes / 1048576)} MB (> SPOOL_MAX_MB); ending this push, no segment is dropped`);
+              pub.close('upload backlog full');
             }
-            const seq = reserveSeq(o.db, channel.id);
-            const r = insertSegment(o.db, {
-              channelId: channel.id, sessionId: session.id, seq, discSeq, key: segmentKey(channel.name, seg.startMs),
-              startMs: seg.startMs, durationMs: seg.durationMs, size: seg.size, state: 'spooled', spoolPath: seg.path,
-            });
-            o.db.$client.prepare('UPDATE sessions SET segments = segments + 1, bytes = bytes + ? WHERE id = ?').run(seg.size, session.id);
-            return r;
-          })();
-          entry.segments += 1;
-          o.onSegmentRecorded(row);
-          const b = backlog(o.db);
-          if (b.bytes > o.spoolMaxBytes && live.get(id(bucket, channel.name)) === entry) {
-            // documented choice: stop taking media rather than drop segments already cut
-            log.error(`${label}: upload spool holds ${Math.round(b.bytes / 1048576)} MB (> SPOOL_MAX_MB); ending this push, no segment is dropped`);
-            pub.close('upload backlog full');
-          }
-        },
-      });
+          },
+        });
+      } catch (e) {
+        // e.g. the spool is not writable: free the channel and close the session, or it stays "busy" until restart
+        live.delete(id(bucket, channel.name));
+        closeSession(o.db, session.id, `segmenter failed to start: ${(e as Error).message}`);
+        throw e;
+      }
       pub.onTag = (tag, p) => segmenter.write(tag, p);
       segmenter.onDrain(() => pub.resume());
       const infoTimer = setInterval(() => persistInfo(session.id, pub.info), 5000);

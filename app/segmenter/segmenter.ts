@@ -129,6 +129,8 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
         }
         log.warn(`${o.label}: ffmpeg run ${thisRun} exited with ${code ?? signal} mid-stream (${lastLine(stderr)}); restarting in ${RESTART_PAUSE_MS} ms`);
         resolve();
+        // a publisher paused for this stdin's back-pressure would wait forever for a 'drain' that never comes
+        drainCb?.();
         setTimeout(() => {
           if (finishing) return;
           launch();
@@ -163,14 +165,19 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
     async finish() {
       finishing = true;
       const p = proc;
-      if (!p) return exited;
-      p.stdin.end();
-      const timer = setTimeout(() => {
-        log.warn(`${o.label}: ffmpeg did not exit ${EXIT_WAIT_MS} ms after end of stream; terminating`);
-        p.kill('SIGTERM');
-      }, EXIT_WAIT_MS);
-      await exited;
-      clearTimeout(timer);
+      if (p) {
+        p.stdin.end();
+        const timer = setTimeout(() => {
+          log.warn(`${o.label}: ffmpeg did not exit ${EXIT_WAIT_MS} ms after end of stream; terminating`);
+          p.kill('SIGTERM');
+          setTimeout(() => p.kill('SIGKILL'), EXIT_WAIT_MS).unref();
+        }, EXIT_WAIT_MS);
+        await exited;
+        clearTimeout(timer);
+      } else {
+        await exited; // between a crash and its restart
+      }
+      // segments reported before the exit are probed and recorded before the session may close
       await chain;
     },
   };

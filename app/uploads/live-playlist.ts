@@ -7,7 +7,7 @@
 import type { Db } from '../../db/index.ts';
 import { getChannelById } from '../../db/repos/channels.ts';
 import { lastSession, updateSession } from '../../db/repos/sessions.ts';
-import { liveWindow } from '../../db/repos/segments.ts';
+import { backlog, liveWindow } from '../../db/repos/segments.ts';
 import { buildLivePlaylist, liveTargetDuration } from '../core/playlist/live.ts';
 import { playlistKey } from '../core/object-keys.ts';
 import { getRetryDelay, UPLOAD_RETRY } from '../core/backoff.ts';
@@ -47,7 +47,8 @@ export function createLivePlaylistWriter(o: {
     if (window.length === 0) return;
     const target = liveTargetDuration(session.targetDuration, window);
     if (target > session.targetDuration) updateSession(o.db, session.id, { targetDuration: target });
-    const ended = session.status === 'ended' && now() - (session.endedAt ?? 0) >= o.endGraceMs;
+    // ENDLIST only once every segment is stored: players that saw ENDLIST never look at the playlist again
+    const ended = session.status === 'ended' && now() - (session.endedAt ?? 0) >= o.endGraceMs && backlog(o.db, channelId).count === 0;
     const body = buildLivePlaylist({ window, targetDuration: target, ended, uriOf: (s) => `${String(s.startMs).padStart(13, '0')}.ts` });
     const key = playlistKey(channel.name, session.playlistName);
     await o.storage.put(channel.bucket, key, new TextEncoder().encode(body), {
