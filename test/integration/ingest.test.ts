@@ -9,6 +9,7 @@ import { startTestGateway, setupChannel, s3Env, rgw, waitFor, uniqueBucket, type
 import { push, ffprobe } from '../helpers/ffmpeg.ts';
 import { parsePlaylist } from '../../app/core/playlist/m3u8.ts';
 import { getChannel } from '../../db/repos/channels.ts';
+import { buildPushUrl } from '../../app/core/signing/index.ts';
 import { sessions, segments } from '../../db/schema.ts';
 import { eq } from 'drizzle-orm';
 import type { Storage } from '../../app/storage/types.ts';
@@ -143,15 +144,19 @@ describe('refused pushes write nothing', () => {
     const good = await gw.cli('sign', 'push', `${bucket}/cam`, '--key', key.id);
     const sig = new URL(good.replace('rtmp:', 'http:')).searchParams.get('Signature')!;
     const expired = good.replace(/Expires=\d+/, `Expires=${Math.floor(Date.now() / 1000) - 10}`);
-    const cases = {
-      'bad signature': good.replace(/Signature=[^&]+/, `Signature=${encodeURIComponent(sig.slice(0, -3) + 'AAA')}`),
-      expired,
-      'unknown channel': good.replace('/hls/cam?', '/hls/nochan?'),
-      'unknown key': good.replace(/AccessKeyId=[^&]+/, 'AccessKeyId=NOSUCHKEY'),
+    // correctly signed for a channel that does not exist: refused for that reason, not for the signature
+    const unknownChannel = buildPushUrl({ rtmpBase: gw.rtmpBase, form: 'seed', bucket, channel: 'nochan', accessKeyId: key.id, secret: key.secret, expires: Math.floor(Date.now() / 1000) + 600 });
+    const cases: Record<string, [string, RegExp]> = {
+      'bad signature': [good.replace(/Signature=[^&]+/, `Signature=${encodeURIComponent(sig.slice(0, -3) + 'AAA')}`), /signature does not match/],
+      expired: [expired, /push URL expired \d+ s ago/],
+      'unknown channel': [unknownChannel, /channel .*\/nochan does not exist/],
+      'unknown key': [good.replace(/AccessKeyId=[^&]+/, 'AccessKeyId=NOSUCHKEY'), /unknown access key/],
     };
-    for (const [what, url] of Object.entries(cases)) {
+    for (const [what, [url, reason]] of Object.entries(cases)) {
       const r = await push(url, 3);
       assert.notEqual(r.code, 0, `${what} must be refused`);
+      // ffmpeg prints the onStatus description the gateway sent with NetStream.Publish.BadName
+      assert.match(r.stderr, reason, `${what}: ${r.stderr}`);
     }
     const objects = await listAll(gw.storage, bucket, '');
     assert.deepEqual(objects, []);
