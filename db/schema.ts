@@ -82,7 +82,8 @@ export const segments = sqliteTable(
     startMs: integer('start_ms').notNull(),
     durationMs: integer('duration_ms').notNull(),
     size: integer('size').notNull(),
-    state: text('state', { enum: ['spooled', 'stored'] }).notNull(),
+    /** 'lost': its spool file vanished before upload (logged); kept so the hole is visible, never retried */
+    state: text('state', { enum: ['spooled', 'stored', 'lost'] }).notNull(),
     spoolPath: text('spool_path'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),

@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import type { Db } from '../../db/index.ts';
 import type { Segment } from '../../db/schema.ts';
-import { pendingSegments, markStored, markAttemptFailed, backlog } from '../../db/repos/segments.ts';
+import { pendingSegments, markStored, markAttemptFailed, markLost, backlog } from '../../db/repos/segments.ts';
 import { getChannelById } from '../../db/repos/channels.ts';
 import { NoSuchBucketError, type Storage } from '../storage/types.ts';
 import { getRetryDelay, UPLOAD_RETRY, type RetryPolicy } from '../core/backoff.ts';
@@ -98,7 +98,7 @@ export function createUploader(o: {
           if (err.code === 'ENOENT' && err.path === seg.spoolPath) {
             // the file vanished from the spool: nothing left to upload; record the loss loudly
             log.error(`segment ${channel.bucket}/${seg.key}: spool file missing (${seg.spoolPath}); cannot upload`);
-            markAttemptFailed(o.db, seg.id, 'spool file missing');
+            markLost(o.db, seg.id, 'spool file missing');
             break;
           }
           attempt += 1;

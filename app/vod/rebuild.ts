@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/index.ts';
 import { channels, segments } from '../../db/schema.ts';
 import { getChannel, reserveSeq } from '../../db/repos/channels.ts';
+import { lastSession } from '../../db/repos/sessions.ts';
 import { checkBucket, checkChannel, isSegmentName } from '../core/names.ts';
 import { isCut } from '../core/playlist/vod.ts';
 import type { ListEntry, Storage } from '../storage/types.ts';
@@ -72,6 +73,8 @@ export async function rebuildIndex(
   const channel = getChannel(deps.db, bucket, channelName);
   // creating it here would open the channel to pushes as a side effect of a read-side repair
   if (!channel) throw new RebuildError(`no channel ${bucket}/${channelName}: create it first (channel create ${bucket}/${channelName})`);
+  // its numbers would interleave with the live session's: repair a channel while nobody pushes to it
+  if (lastSession(deps.db, channel.id)?.status === 'live') throw new RebuildError(`${bucket}/${channelName} is live: rebuild its index after the push ends`);
   const prefix = `${channelName}/`;
   const { entries, pages } = await listAll(deps.storage, bucket, prefix);
   const segEntries = entries.filter((e) => e.key.startsWith(prefix) && isSegmentName(e.key.slice(prefix.length)));

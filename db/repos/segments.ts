@@ -3,7 +3,7 @@
  * The segment index: every segment cut (state 'spooled' until its object is stored, then
  * 'stored'). The live playlist window and VOD ranges are read from here, never by listing S3.
  */
-import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../index.ts';
 import { segments, type Segment } from '../schema.ts';
 
@@ -15,6 +15,10 @@ export function markStored(db: Db, id: number, now = Date.now()): void {
   db.update(segments).set({ state: 'stored', storedAt: now, spoolPath: null, lastError: null }).where(eq(segments.id, id)).run();
 }
 
+export function markLost(db: Db, id: number, reason: string): void {
+  db.update(segments).set({ state: 'lost', spoolPath: null, lastError: reason.slice(0, 500) }).where(eq(segments.id, id)).run();
+}
+
 export function markAttemptFailed(db: Db, id: number, error: string): void {
   db.update(segments).set({ attempts: sql`${segments.attempts} + 1`, lastError: error.slice(0, 500) }).where(eq(segments.id, id)).run();
 }
@@ -23,12 +27,15 @@ export function pendingSegments(db: Db): Segment[] {
   return db.select().from(segments).where(eq(segments.state, 'spooled')).orderBy(asc(segments.channelId), asc(segments.seq)).all();
 }
 
-/** the newest `n` stored segments of a channel, oldest first: the live playlist window */
+/**
+ * the newest `n` stored segments of a channel recorded by ingest, oldest first: the live playlist window.
+ * Rows an index rebuild added (no session) are old recordings and never enter a live playlist.
+ */
 export function liveWindow(db: Db, channelId: number, n: number): Segment[] {
   return db
     .select()
     .from(segments)
-    .where(and(eq(segments.channelId, channelId), eq(segments.state, 'stored')))
+    .where(and(eq(segments.channelId, channelId), eq(segments.state, 'stored'), isNotNull(segments.sessionId)))
     .orderBy(desc(segments.seq))
     .limit(n)
     .all()

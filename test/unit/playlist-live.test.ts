@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLivePlaylist, liveTargetDuration, initialTargetDuration } from '../../app/core/playlist/live.ts';
+import { buildLivePlaylist, contiguousTail, liveTargetDuration, initialTargetDuration } from '../../app/core/playlist/live.ts';
 import { parsePlaylist, minTargetDuration } from '../../app/core/playlist/m3u8.ts';
 
 describe('live playlist', () => {
@@ -25,6 +25,13 @@ describe('live playlist', () => {
     assert.match(text, /#EXT-X-MEDIA-SEQUENCE:8\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n/);
     assert.ok(text.endsWith('#EXT-X-ENDLIST\n'));
     assert.ok(!text.includes('#EXT-X-DISCONTINUITY\n'));
+  });
+  it('a hole in the sequence (a lost segment) starts the window after it, so entries keep their numbers', () => {
+    const window = [seg(10, 0, 1, 2000), seg(12, 0, 2, 2000), seg(13, 0, 3, 2000)];
+    const text = buildLivePlaylist({ window, targetDuration: 3, ended: false, uriOf: (s) => `${s.startMs}.ts` });
+    assert.equal(text, ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:3', '#EXT-X-MEDIA-SEQUENCE:12', '#EXTINF:2.000,', '2.ts', '#EXTINF:2.000,', '3.ts', ''].join('\n'));
+    assert.deepEqual(contiguousTail([seg(4, 0, 1, 1)]).map((s) => s.seq), [4]);
+    assert.deepEqual(contiguousTail([]), []);
   });
   it('target duration covers every EXTINF and never shrinks', () => {
     assert.equal(initialTargetDuration(5), 8);

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { openDb, type Db } from '../../db/index.ts';
 import { upsertChannel } from '../../db/repos/channels.ts';
 import { openSession } from '../../db/repos/sessions.ts';
-import { insertSegment, segmentsInRange } from '../../db/repos/segments.ts';
+import { insertSegment, liveWindow, segmentsInRange } from '../../db/repos/segments.ts';
 import { createKey, setKeyEnabled } from '../../db/repos/keys.ts';
 import { listVodPlaylists } from '../../db/repos/vod-playlists.ts';
 import { buildVodPlaylist, isCut, type VodSegment } from '../../app/core/playlist/vod.ts';
@@ -401,6 +401,11 @@ describe('index rebuild from a bucket (local disk)', () => {
     const last = segmentsInRange(db, ch.id, T0 + 200_000, T0 + 200_000)[0]!;
     assert.deepEqual([last.seq, last.discSeq, last.durationMs], [7, 2, 4500]);
     await assert.rejects(rebuildIndex({ db, storage }, 'rbk', 'nochannel'), /no channel rbk\/nochannel: create it first/);
+    // rebuilt rows are recordings, not live: they never enter the live playlist window
+    assert.deepEqual(liveWindow(db, ch.id, 3), []);
+    // and a channel being pushed to is not repaired under the encoder's feet
+    openSession(db, { channelId: ch.id, remoteAddr: '127.0.0.1:1', playlistName: 'playlist.m3u8', targetDuration: 5 });
+    await assert.rejects(rebuildIndex({ db, storage }, 'rbk', 'cam'), /rbk\/cam is live: rebuild its index after the push ends/);
     db.$client.close();
   });
 });

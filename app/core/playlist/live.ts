@@ -23,8 +23,18 @@ export function liveTargetDuration(sessionTarget: number, window: WindowSegment[
   return Math.max(sessionTarget, window.length ? minTargetDuration(window.map((s) => s.durationMs)) : 1);
 }
 
+/**
+ * the newest run of consecutive sequence numbers: a player numbers entries from MEDIA-SEQUENCE, so a hole
+ * (a segment lost from the spool) inside the window would renumber the entries after it between reloads
+ */
+export function contiguousTail<T extends WindowSegment>(window: T[]): T[] {
+  let i = window.length - 1;
+  while (i > 0 && window[i - 1]!.seq === window[i]!.seq - 1) i -= 1;
+  return window.slice(Math.max(i, 0));
+}
+
 export function buildLivePlaylist(o: { window: WindowSegment[]; targetDuration: number; ended: boolean; uriOf: (s: WindowSegment) => string }): string {
-  const w = o.window;
+  const w = contiguousTail(o.window);
   return writePlaylist({
     targetDuration: o.targetDuration,
     mediaSequence: w[0]?.seq ?? 0,
