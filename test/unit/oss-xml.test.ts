@@ -90,3 +90,9 @@ describe('response documents', () => {
     assert.equal(channelUrls({ ...o, vhost: true, defaultBucket: 'bk1' }).publishUrl, 'rtmp://gw.example.com:1935/live/c1');
   });
 });
+
+describe('push URL on an IP address', () => {
+  it('keeps the Bucket parameter: an IP has no sub-domains', () => {
+    assert.equal(channelUrls({ rtmpBase: 'rtmp://127.0.0.1:1935', httpBase: 'http://127.0.0.1', bucket: 'bk1', channel: 'c1', playlistName: 'p.m3u8', vhost: true }).publishUrl, 'rtmp://127.0.0.1:1935/live/c1?Bucket=bk1');
+  });
+});

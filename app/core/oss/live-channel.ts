@@ -140,13 +140,14 @@ export const ossCodecName = (c: string | undefined) => (c ?? '').replace(/\./g, 
 /**
  * The unsigned push and play URLs PutLiveChannel/ListLiveChannel return, in forms the ingest
  * accepts: plain `<rtmpBase>/live/<ch>` for the default bucket, `rtmp://<bucket>.<host>/live/<ch>`
- * when buckets are virtual hosts (OSS_BASE_HOST set), else with an unsigned `Bucket` parameter.
+ * when buckets are virtual hosts (OSS_BASE_HOST set, and the RTMP host is a DNS name), else with an
+ * unsigned `Bucket` parameter.
  */
 export function channelUrls(o: { rtmpBase: string; httpBase: string; bucket: string; channel: string; playlistName: string; defaultBucket?: string; vhost: boolean }): { publishUrl: string; playUrl: string } {
   const base = o.rtmpBase.replace(/\/+$/, '');
   let publishUrl: string;
   if (o.bucket === o.defaultBucket) publishUrl = `${base}/live/${o.channel}`;
-  else if (o.vhost) publishUrl = `${base.replace(/^rtmp:\/\//, `rtmp://${o.bucket}.`)}/live/${o.channel}`;
+  else if (o.vhost && !/^rtmp:\/\/(\d+\.\d+\.\d+\.\d+|\[|localhost[:/]|localhost$)/i.test(base)) publishUrl = `${base.replace(/^rtmp:\/\//, `rtmp://${o.bucket}.`)}/live/${o.channel}`;
   else publishUrl = `${base}/live/${o.channel}?Bucket=${encodeURIComponent(o.bucket)}`;
   return { publishUrl, playUrl: `${o.httpBase.replace(/\/+$/, '')}/${o.bucket}/${o.channel}/${o.playlistName}` };
 }

@@ -118,6 +118,12 @@ export async function runOperation(deps: AppDeps, ctx: OssCtx, op: Extract<Op, {
     if (!p.ok) return ossError(ctx, 400, p.code, p.reason);
     const existing = getChannel(deps.db, bucket, name);
     if (existing && (live(name) || isLive(deps.db, existing.id))) return liveConflict(ctx, 'A live channel cannot be overwritten');
+    // as `channel create`: the bucket exists before the first segment is uploaded
+    try {
+      await deps.storage.ensureBucket(bucket);
+    } catch (e) {
+      return ossError(ctx, 503, 'ServiceUnavailable', `storage cannot create bucket ${bucket}: ${clip((e as Error).message, 200)}`);
+    }
     // an overwrite starts from OSS's defaults: every field is set
     const { channel } = upsertChannel(deps.db, bucket, name, { ...p.config });
     return ossXml(ctx, createLiveChannelResult(urlsOf(channel).publishUrl, urlsOf(channel).playUrl));
