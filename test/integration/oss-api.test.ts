@@ -160,7 +160,8 @@ function suite(label: string, env: () => Record<string, string>) {
         // bytes per second: 800 kbit/s video is ~100 kB/s
         assert.ok(Number(stat.Video.Bandwidth) > 30_000 && Number(stat.Video.Bandwidth) < 400_000, stat.Video.Bandwidth);
         assert.match(stat.RemoteAddr, /^127\.0\.0\.1:\d+$/);
-        assert.ok(Math.abs(Date.parse(stat.ConnectedTime) - Date.now()) < 60_000);
+        const liveRow = gw.db.select().from(sessions).where(eq(sessions.status, 'live')).all().find((x) => x.channelId === getChannel(gw.db, bucket, 'cam')!.id)!;
+        assert.equal(stat.ConnectedTime, new Date(liveRow.startedAt).toISOString());
 
         const e1 = await failure(store.putChannel('cam', { Target: { Type: 'HLS' } }));
         assert.deepEqual([e1.code, e1.status], ['LiveChannelConflict', 409]);
@@ -181,7 +182,12 @@ function suite(label: string, env: () => Record<string, string>) {
         const res = await store.putChannelStatus('cam', 'disabled');
         assert.equal(res.res.status, 200);
         const r = await p;
-        assert.ok(Date.now() - r.startedAt < 38_000, 'the push was cut, not run to its end');
+        assert.notEqual(r.code, 0, 'ffmpeg was cut off');
+        const ended = await waitFor('session closed', () => {
+          const row = gw.db.select().from(sessions).where(eq(sessions.channelId, ch.id)).get();
+          return row?.status === 'ended' && row;
+        });
+        assert.equal(ended.endReason, 'channel disabled');
       } finally {
         p.kill('SIGKILL');
       }
