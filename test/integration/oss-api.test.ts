@@ -106,6 +106,9 @@ function suite(label: string, env: () => Record<string, string>) {
       const first = all.channels[0];
       assert.equal(first.Status, 'enabled');
       assert.deepEqual(first.PublishUrls, [`${gw.rtmpBase}/live/cam?Bucket=${bucket}`]);
+      // path style: ali-oss with sldEnable on an IP endpoint sends /<bucket>/<channel> (and a Host under aliyuncs.com)
+      const sld = new OSS({ accessKeyId: key.id, accessKeySecret: key.secret, bucket, endpoint: gw.httpBase, sldEnable: true, timeout: 20_000 });
+      assert.equal((await sld.getChannel('cam')).data.Description, 'lobby & hall');
       // a fresh channel has OSS's defaults
       assert.deepEqual((await store.getChannel('list-0')).data.Target, { Type: 'HLS', FragDuration: '5', FragCount: '3', PlaylistName: 'playlist.m3u8' });
     });

@@ -102,6 +102,7 @@ describe('OSS API routes', () => {
       ['expired query signature', t.req(`/bk1/cam?live&OSSAccessKeyId=${key.id}&Expires=1000&Signature=x`), 403, 'AccessDenied'],
       ['Content-MD5 mismatch', signed('/bk1/cam?live', { method: 'PUT', body: BODY, headers: { 'content-md5': wrongMd5 } }), 400, 'InvalidDigest'],
       ['malformed XML', signed('/bk1/cam?live', { method: 'PUT', body: '<LiveChannelConfiguration><Target>' }), 400, 'MalformedXML'],
+      ['body over 64 KB', signed('/bk1/cam?live', { method: 'PUT', body: BODY.replace('<Target>', `<Description>${'x'.repeat(70_000)}</Description><Target>`) }), 400, 'EntityTooLarge'],
       ['FragCount 0', signed('/bk1/cam?live', { method: 'PUT', body: BODY.replace('<FragCount>3', '<FragCount>0') }), 400, 'InvalidArgument'],
       ['max-keys 0', signed('/bk1/?live&max-keys=0'), 400, 'InvalidArgument'],
       ['max-keys 1001', signed('/bk1/?live&max-keys=1001'), 400, 'InvalidArgument'],

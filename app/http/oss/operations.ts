@@ -26,6 +26,28 @@ export type Op = { ok: true; name: OpName; channel?: string; playlist?: string; 
 
 const MAX_BODY = 64 * 1024;
 
+/** the body, or undefined once it passes `max` bytes (a chunked body has no Content-Length to check first) */
+async function readBounded(req: Request, max: number): Promise<Uint8Array | undefined> {
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) out.set(p, o), (o += p.length);
+  return out;
+}
+
 /** which operation a request is, from its verb, object and sub-resources (before authentication: names only) */
 export function pickOperation(method: string, object: string, q: Map<string, string>): Op {
   const bad = (reason: string): Op => ({ ok: false, status: 400, code: 'InvalidArgument', reason });
@@ -104,8 +126,8 @@ export async function runOperation(deps: AppDeps, ctx: OssCtx, op: Extract<Op, {
   const name = op.channel!;
   if (op.name === 'PutLiveChannel') {
     if (Number(r.request.headers.get('content-length') ?? 0) > MAX_BODY) return ossError(ctx, 400, 'EntityTooLarge', `LiveChannelConfiguration is at most ${MAX_BODY} bytes`);
-    const body = new Uint8Array(await r.request.arrayBuffer());
-    if (body.length > MAX_BODY) return ossError(ctx, 400, 'EntityTooLarge', `LiveChannelConfiguration is at most ${MAX_BODY} bytes`);
+    const body = await readBounded(r.request, MAX_BODY);
+    if (!body) return ossError(ctx, 400, 'EntityTooLarge', `LiveChannelConfiguration is at most ${MAX_BODY} bytes`);
     const md5 = r.request.headers.get('content-md5');
     if (md5 !== null && md5 !== md5Base64(body)) return ossError(ctx, 400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
     let text: string;
