@@ -74,10 +74,13 @@ describe('OSS API routes', () => {
     assert.equal((await signed('/bk1/cam2?live', { method: 'PUT', body: BODY, headers: { 'content-md5': md5, 'content-type': 'application/xml' } })).status, 200);
   });
 
-  it('plain object GETs stay with playback', async () => {
+  it('plain object GETs stay with playback; reserved paths with ?live stay with their mounts', async () => {
     const r = await t.req('/bk1/cam/playlist.m3u8');
     assert.equal(r.headers.get('x-oss-request-id'), null);
     assert.equal(r.status, 403);
+    const api = await t.req('/api/thing?live');
+    assert.equal(api.headers.get('x-oss-request-id'), null);
+    assert.equal(api.status, 404);
   });
 
   it('refusals carry OSS codes and statuses', async () => {

@@ -7,8 +7,9 @@
  */
 import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
+import { RESERVED_PREFIXES } from '../app.ts';
 import { parseQuery } from '../../core/signing/query.ts';
-import { resolveOssTarget } from '../../core/oss/target.ts';
+import { bucketFromHost, resolveOssTarget } from '../../core/oss/target.ts';
 import { clip } from '../../core/names.ts';
 import { logger, redact } from '../../log.ts';
 import { authenticateOss } from './auth.ts';
@@ -39,6 +40,9 @@ export function mountOssApi(app: Hono, deps: AppDeps): void {
     const qi = target.indexOf('?');
     if (qi < 0 || !isOssQuery(target.slice(qi + 1))) return next();
     const host = c.req.header('host') ?? new URL(c.req.url).host;
+    // /admin, /api, … are other mounts' paths even with a ?live in their query
+    const first = target.slice(1, qi).split('/')[0]!;
+    if (RESERVED_PREFIXES.includes(first) && bucketFromHost(host, deps.config.ossBaseHosts) === undefined) return next();
     const ctx: OssCtx = { requestId: newRequestId(), hostId: host };
     const q = parseQuery(target.slice(qi + 1));
     if (!q.ok) return ossError(ctx, 400, 'InvalidArgument', q.reason);
