@@ -134,5 +134,14 @@ describe('OSS API routes', () => {
     assert.equal(getChannel(t.db, 'bk1', 'cam'), undefined);
     const list = await (await signed('/bk1/?live')).text();
     assert.match(list, /<MaxKeys>100<\/MaxKeys><IsTruncated>false<\/IsTruncated><LiveChannel><Name>cam2<\/Name>/);
+    // a key scoped to one channel lists only that one
+    for (const n of ['cam3', 'cam4']) assert.equal((await signed(`/bk1/${n}?live`, { method: 'PUT', body: BODY })).status, 200);
+    const one = createKey(t.db, { scope: 'bk1/cam3' });
+    const scoped = await (await signed('/bk1/?live&max-keys=1', { id: one.id, secret: one.secret })).text();
+    assert.deepEqual([...scoped.matchAll(/<Name>([^<]+)<\/Name>/g)].map((m) => m[1]), ['cam3']);
+    assert.match(scoped, /<IsTruncated>false<\/IsTruncated>/);
+    const all = await (await signed('/bk1/?live&max-keys=2')).text();
+    assert.deepEqual([...all.matchAll(/<Name>([^<]+)<\/Name>/g)].map((m) => m[1]), ['cam2', 'cam3']);
+    assert.match(all, /<IsTruncated>true<\/IsTruncated><NextMarker>cam3<\/NextMarker>/);
   });
 });

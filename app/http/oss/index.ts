@@ -62,7 +62,7 @@ export function mountOssApi(app: Hono, deps: AppDeps): void {
       return ossError(ctx, auth.status, auth.code, auth.message, auth.extra);
     }
     try {
-      return await runOperation(deps, ctx, op, { bucket: t.bucket, params: q.params, style: t.style, request: c.req.raw });
+      return await runOperation(deps, ctx, op, { key: auth.key, bucket: t.bucket, params: q.params, style: t.style, request: c.req.raw });
     } catch (e) {
       log.error(`${op.name} ${t.bucket}/${clip(t.object)} failed: ${(e as Error).message}`);
       return ossError(ctx, 500, 'InternalError', 'We encountered an internal error. Please try again.');

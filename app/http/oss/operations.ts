@@ -7,7 +7,8 @@
 import type { AppDeps } from '../deps.ts';
 import { deleteChannel, getChannel, isLive, listChannels, updateChannel, upsertChannel } from '../../../db/repos/channels.ts';
 import { channelHistory } from '../../../db/repos/sessions.ts';
-import type { Channel } from '../../../db/schema.ts';
+import type { AccessKey, Channel } from '../../../db/schema.ts';
+import { keyCovers } from '../../../db/repos/keys.ts';
 import { checkChannel, checkPlaylistName, clip } from '../../core/names.ts';
 import {
   channelUrls, createLiveChannelResult, liveChannelConfiguration, liveChannelHistory, liveChannelStat, listLiveChannelResult,
@@ -88,6 +89,7 @@ export function pickOperation(method: string, object: string, q: Map<string, str
 }
 
 interface OpRequest {
+  key: AccessKey;
   bucket: string;
   params: Map<string, string>;
   style: 'vhost' | 'path';
@@ -114,7 +116,14 @@ export async function runOperation(deps: AppDeps, ctx: OssCtx, op: Extract<Op, {
       return ossError(ctx, 400, 'InvalidArgument', `max-keys must be an integer in 1..1000, got '${clip(mk, 20)}'`);
     if (prefix.length > 1024 || marker.length > 1024) return ossError(ctx, 400, 'InvalidArgument', 'prefix and marker are at most 1024 characters');
     const maxKeys = mk === undefined ? 100 : Number(mk);
-    const rows = listChannels(deps.db, { bucket, prefix: prefix || undefined, marker: marker || undefined, limit: maxKeys + 1 });
+    // a key scoped to some channels of the bucket lists only those
+    const rows: Channel[] = [];
+    for (let from = marker; rows.length <= maxKeys; ) {
+      const batch = listChannels(deps.db, { bucket, prefix: prefix || undefined, marker: from || undefined, limit: 1000 });
+      rows.push(...batch.filter((ch) => keyCovers(r.key, bucket, ch.name)));
+      if (batch.length < 1000) break;
+      from = batch.at(-1)!.name;
+    }
     const page = rows.slice(0, maxKeys);
     const isTruncated = rows.length > maxKeys;
     return ossXml(ctx, listLiveChannelResult({
