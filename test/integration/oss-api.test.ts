@@ -11,6 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { startTestGateway, s3Env, rgw, waitFor, uniqueBucket, type TestGateway } from '../helpers/gateway.ts';
 import { push } from '../helpers/ffmpeg.ts';
@@ -246,6 +247,24 @@ function suite(label: string, env: () => Record<string, string>) {
       const seg = await fetch(new URL(served.playlist.entries[0]!.uri, play));
       assert.equal(seg.status, 200);
       assert.equal((await seg.arrayBuffer()).byteLength, rows[0]!.size);
+    });
+
+    it('the push URL PutLiveChannel returned, once signed, is accepted by the ingest', async () => {
+      const put = await store.putChannel('list-0', { Target: { Type: 'HLS', FragDuration: '2', FragCount: '3' } });
+      const publish: string = put.publishUrls[0];
+      assert.equal(publish, `${gw.rtmpBase}/live/list-0?Bucket=${bucket}`);
+      const expires = Math.floor(Date.now() / 1000) + 600;
+      // the OSS push signature: Bucket is not signed, the resource is /<bucket>/<channel>
+      const sig = createHmac('sha1', key.secret).update(`${expires}\n/${bucket}/list-0`).digest('base64');
+      const p = push(`${publish}&OSSAccessKeyId=${key.id}&Expires=${expires}&Signature=${encodeURIComponent(sig)}`, 30);
+      try {
+        await waitFor('Live', async () => (await store.getChannelStatus('list-0')).data.Status === 'Live', 30_000, 250);
+      } finally {
+        p.kill('SIGTERM');
+        await p;
+      }
+      await waitFor('Idle again', async () => (await store.getChannelStatus('list-0')).data.Status === 'Idle', 30_000, 250);
+      assert.equal((await store.getChannelHistory('list-0')).records.length, 1);
     });
 
     it('deleteChannel: gone from the API, its segments stay in storage', async () => {
