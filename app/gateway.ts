@@ -17,6 +17,7 @@ import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
 import { createApp } from './http/app.ts';
 import { mountVodApi } from './vod/api.ts';
+import { mountOssApi } from './http/oss/index.ts';
 import { mountPlayback, createPlaybackCache } from './playback/index.ts';
 import type { AppDeps } from './http/deps.ts';
 import { logger } from './log.ts';
@@ -99,7 +100,7 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   });
   log.info(`rtmp listening on ${config.bind}:${rtmp.port} (apps: ${config.rtmpApps.join(', ')})`);
 
-  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
+  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, mountOssApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.bind }, () => resolve(s));

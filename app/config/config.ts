@@ -29,6 +29,8 @@ export interface Config {
   rtmpApps: string[];
   /** bucket used when a push URL names none (OSS form without a virtual host) */
   defaultBucket?: string;
+  /** OSS API: host names whose sub-domains are buckets ("<bucket>.<base>"); empty = first label of any DNS name */
+  ossBaseHosts: string[];
   /** public base URLs printed in signed links */
   publicHttpBase: string;
   publicRtmpBase: string;
@@ -79,6 +81,14 @@ function findBinary(env: Env, varName: string, bin: string): string {
   }
 }
 
+function ossBaseHosts(raw: string | undefined): string[] {
+  const hosts = (raw ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const h of hosts)
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(h))
+      throw new ConfigError(`OSS_BASE_HOST must be comma-separated DNS names like oss.example.com (no port, no scheme), got '${h}'`);
+  return hosts;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const httpPort = int(env, 'HTTP_PORT', 8080, 0, 65535);
@@ -118,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword: env.ADMIN_PASSWORD || undefined,
     rtmpApps: apps,
     defaultBucket: env.DEFAULT_BUCKET || undefined,
+    ossBaseHosts: ossBaseHosts(env.OSS_BASE_HOST),
     publicHttpBase: (env.PUBLIC_HTTP_URL || `http://${host}:${httpPort}`).replace(/\/+$/, ''),
     publicRtmpBase: (env.PUBLIC_RTMP_URL || `rtmp://${host}:${rtmpPort}`).replace(/\/+$/, ''),
     rtmpIdleTimeoutSec: int(env, 'RTMP_IDLE_TIMEOUT', 15, 1, 3600),

@@ -2,7 +2,7 @@
  * @module db/repos/channels
  * LiveChannels: bucket + name, status, playlist name, FragDuration/FragCount (OSS limits 1-100).
  */
-import { and, asc, eq, gt, like, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../index.ts';
 import { channels, sessions, type Channel } from '../schema.ts';
 import { checkBucket, checkChannel, checkPlaylistName } from '../../app/core/names.ts';
@@ -59,7 +59,8 @@ export function updateChannel(db: Db, id: number, o: ChannelInput): Channel {
 export function listChannels(db: Db, o: { bucket?: string; prefix?: string; marker?: string; limit?: number } = {}): Channel[] {
   const conds = [];
   if (o.bucket) conds.push(eq(channels.bucket, o.bucket));
-  if (o.prefix) conds.push(like(channels.name, o.prefix.replace(/[\\%_]/g, '\\$&') + '%'));
+  // exact, case-sensitive prefix (LIKE is case-insensitive in SQLite and has no default escape)
+  if (o.prefix) conds.push(sql`substr(${channels.name}, 1, ${o.prefix.length}) = ${o.prefix}`);
   if (o.marker) conds.push(gt(channels.name, o.marker));
   let q = db.select().from(channels).where(conds.length ? and(...conds) : undefined).orderBy(asc(channels.bucket), asc(channels.name)).$dynamic();
   if (o.limit) q = q.limit(o.limit);
