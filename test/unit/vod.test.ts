@@ -355,6 +355,11 @@ describe('JSON API POST /api/vod (app.request)', () => {
       [{ bucket: 'vodtest', channel: 'cam1', start: 1_700_000_000, end: 1_700_000_100, signed: { expiresIn: '60' } }, undefined, 400, 'bad-request'],
       [{ bucket: 'vodtest', channel: 'cam1', start: 1_700_000_000, end: 1_700_000_100, store: 'yes' }, undefined, 400, 'bad-request'],
     ];
+    // over the bound without a Content-Length (a streamed, chunked body)
+    const big = new ReadableStream({ start(ctl) { for (let i = 0; i < 40; i++) ctl.enqueue(new TextEncoder().encode(' '.repeat(1024))); ctl.close(); } });
+    const chunked = await app.request('/api/vod', { method: 'POST', body: big, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.equal(((await chunked.json()) as { error: string }).error, 'too-large');
     for (const [body, raw, status, error] of cases) {
       const res = await post(body, raw);
       assert.equal(res.status, status, JSON.stringify(body ?? raw));
