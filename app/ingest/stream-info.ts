@@ -44,7 +44,8 @@ export function updateInfoFromPacket(info: StreamInfo, p: AVPacket): string | un
       const numSps = d[10]! & 0x1f;
       if (numSps > 0 && p.size >= 13) {
         const len = d.readUInt16BE(11);
-        const sps = parseH264Sps(d.subarray(13, 13 + len));
+        // NMS reuses packet buffers: bytes past p.size are a previous message's
+        const sps = parseH264Sps(d.subarray(13, Math.min(13 + len, p.size)));
         if (sps) {
           info.width = sps.width;
           info.height = sps.height;
