@@ -12,6 +12,7 @@ import { createStorage, type Storage } from './storage/index.ts';
 import { createUploader, type Uploader } from './uploads/queue.ts';
 import { createLivePlaylistWriter, type LivePlaylistWriter } from './uploads/live-playlist.ts';
 import { recoverSpool } from './uploads/recovery.ts';
+import { startRetentionSweeper, type RetentionSweeper } from './retention/sweeper.ts';
 import { createRecorder, type Recorder } from './segmenter/recorder.ts';
 import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
@@ -33,6 +34,7 @@ export interface Gateway {
   playlists: LivePlaylistWriter;
   recorder: Recorder;
   rtmp: RtmpIngest;
+  retention: RetentionSweeper;
   httpPort: number;
   app: ReturnType<typeof createApp>;
   /** graceful: refuse new pushes, end sessions, flush segmenters, drain uploads within drainMs */
@@ -99,6 +101,8 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   });
   log.info(`rtmp listening on ${config.bind}:${rtmp.port} (apps: ${config.rtmpApps.join(', ')})`);
 
+  const retention = startRetentionSweeper({ db, storage, intervalMs: config.retentionSweepSec * 1000, includeVod: config.retentionIncludeVod });
+
   const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -109,9 +113,10 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   log.info(`http listening on ${config.bind}:${httpPort}`);
 
   return {
-    config, db, storage, uploader, playlists, recorder, rtmp, httpPort, app,
+    config, db, storage, uploader, playlists, recorder, rtmp, retention, httpPort, app,
     async stop(drainMs = 10_000) {
       accepting = false;
+      retention.stop();
       await rtmp.close(false);
       await recorder.stopAll('gateway shutting down');
       const left = await uploader.drain(drainMs);
