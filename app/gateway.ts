@@ -117,8 +117,10 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
     async stop(drainMs = 10_000) {
       accepting = false;
       retention.stop();
-      await rtmp.close(false);
+      // stop listening now; the promise resolves only once every connection ended, so not awaited first
+      const rtmpClosed = rtmp.close(false);
       await recorder.stopAll('gateway shutting down');
+      await Promise.race([rtmpClosed, new Promise((r) => setTimeout(r, 3000).unref())]);
       const left = await uploader.drain(drainMs);
       if (left) log.warn(`${left} segment(s) still in the spool; they are uploaded at next start`);
       uploader.stop();
