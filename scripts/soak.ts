@@ -4,7 +4,8 @@
  * In: --pushes N (8) --minutes M (30) --frag S (2) --size WxH (640x360); S3 from SOAK_S3_ENDPOINT or
  * TEST_S3_ENDPOINT (+ *_ACCESS_KEY/_SECRET_KEY, default testkey/testsecret).
  * Out: one report: segments expected vs cut vs stored (bucket listing), media seconds pushed vs stored,
- * upload retries, gateway RSS at start and end. Exit 1 when anything is missing.
+ * upload retries, gateway RSS at start, every 30 s and at the end (it includes the playback hot cache,
+ * PLAYBACK_CACHE_MB, which fresh segments fill). Exit 1 when anything is missing.
  *   node --import tsx scripts/soak.ts --pushes 8 --minutes 5
  */
 import { spawn, execFile } from 'node:child_process';
@@ -57,6 +58,8 @@ const rssStart = rssMB(gw.pid!);
 console.log(`soak: ${N} pushes x ${SECONDS} s (${a.size}, GOP 2 s, FragDuration ${FRAG}) into ${endpoint} bucket ${bucket}; gateway pid ${gw.pid} rss ${rssStart} MB`);
 
 const t0 = Date.now();
+const rssSamples: number[] = [];
+const sampler = setInterval(() => rssSamples.push(rssMB(gw.pid!)), 30_000);
 const results = await Promise.all(urls.map((url) => new Promise<{ code: number | null; sec: number; err: string }>((resolve) => {
   const started = Date.now();
   const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `testsrc2=size=${a.size}:rate=30`, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
@@ -66,6 +69,7 @@ const results = await Promise.all(urls.map((url) => new Promise<{ code: number |
   p.on('close', (code) => resolve({ code, sec: (Date.now() - started) / 1000, err }));
 })));
 
+clearInterval(sampler);
 // wait for the queue to drain (bounded), then count
 const db = new Database(path.join(dataDir, 'gateway.sqlite'), { readonly: true });
 for (let i = 0; i < 240; i++) {
@@ -95,7 +99,7 @@ const report = {
   pushes: N, secondsEach: SECONDS, encoderFailures: results.filter((r) => r.code !== 0).length,
   segmentsExpected: `~${expected} (${N} x ${SECONDS} s / ${FRAG} s)`, segmentsCut: idx.n, segmentsStoredIndex: idx.st, objectsInBucket: stored,
   mediaSecondsPushed: Math.round(pushedSec), mediaSecondsStored: Math.round(idx.ms / 1000), sessions: sessions.n, endReasons: sessions.r,
-  uploadRetries: h.uploads.retries, gatewayRssMB: { start: rssStart, end: rssEnd }, wallSeconds: Math.round((Date.now() - t0) / 1000),
+  uploadRetries: h.uploads.retries, gatewayRssMB: { start: rssStart, end: rssEnd, every30s: rssSamples.join(' ') }, playbackCacheMB: Number(process.env.PLAYBACK_CACHE_MB ?? 256), wallSeconds: Math.round((Date.now() - t0) / 1000),
 };
 console.log(JSON.stringify(report, null, 2));
 for (const r of results) if (r.code !== 0) console.log(`encoder failed: ${r.err}`);
