@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { s3Env, rgw, uniqueBucket, tempDir, runCli } from '../helpers/gateway.ts';
+import { s3Env, rgw, uniqueBucket, tempDir, runCli, startTestGateway } from '../helpers/gateway.ts';
 import { listAll } from '../helpers/faults.ts';
 import { openDb, type Db } from '../../db/index.ts';
 import { upsertChannel, getChannel } from '../../db/repos/channels.ts';
@@ -121,5 +121,23 @@ describe('retention sweeper', () => {
     const out = await runCli(env, ['retention', 'sweep']);
     assert.match(out, /retention: \d+ channel\(s\) with retention, 3 segment\(s\) deleted in 1 batch\(es\)/);
     assert.deepEqual((await listAll(storage, b2, '')).filter((x) => old.includes(x)), []);
+  });
+
+  it('the gateway runs the sweeper (RETENTION_SWEEP_SEC) on its own store and index', async () => {
+    const gw = await startTestGateway({ ...(rgw ? s3Env() : {}), RETENTION_SWEEP_SEC: '3600' });
+    try {
+      const b3 = uniqueBucket('retgw');
+      await gw.storage.ensureBucket(b3);
+      const ch = upsertChannel(gw.db, b3, 'cam', { retentionDays: 1 }).channel;
+      const old = await addSession(gw.db, gw.storage, ch.id, b3, 'cam', NOW - 3 * DAY, 2);
+      const fresh = await addSession(gw.db, gw.storage, ch.id, b3, 'cam', NOW - 1000 * 60, 2);
+      assert.equal(gw.config.retentionSweepSec, 3600);
+      const r = await gw.retention.run(NOW);
+      assert.equal(r.deleted, 2);
+      assert.deepEqual((await listAll(gw.storage, b3, '')).sort(), fresh.sort());
+      assert.ok(old.every((x) => !gw.db.select().from(segments).all().some((s) => s.key === x && s.channelId === ch.id)));
+    } finally {
+      await gw.stop(2000);
+    }
   });
 });
