@@ -2,7 +2,9 @@
  * @module cli
  * Operator CLI (`npm run -s cli -- …`), stable because tests and scripts use it:
  *   key create [--id ID] [--secret S] [--scope S] [--description D] | key list | key enable|disable|delete ID
- *   channel create <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D]
+ *   channel create <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D] [--retention-days N|off]
+ *   channel update <bucket>/<channel> [same options as create]   (the channel must exist)
+ *   retention sweep [--include-vod]
  *   channel list | channel enable|disable <bucket>/<channel>
  *   sign push <bucket>/<channel> --key ID [--expires-in S] [--form seed|oss] [--playlist N] [--base rtmp://host:port]
  *   sign play <bucket>/<object-key> --key ID [--expires-in S] [--base URL]
@@ -20,18 +22,21 @@ import { buildPushUrl, presignV2, type PushForm } from './core/signing/index.ts'
 import { createStorage } from './storage/index.ts';
 import { setLogLevel } from './log.ts';
 import { vodCommand, rebuildCommand } from './vod/cli.ts';
+import { sweepRetention } from './retention/sweeper.ts';
 
 const USAGE = `usage: npm run -s cli -- <command>
   key create [--id ID] [--secret S] [--scope S] [--description D]
   key list
   key enable|disable|delete <ID>
-  channel create <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D]
+  channel create <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D] [--retention-days N|off]
+  channel update <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D] [--retention-days N|off]
   channel list
   channel enable|disable <bucket>/<channel>
   sign push <bucket>/<channel> --key ID [--expires-in S] [--form seed|oss] [--playlist NAME.m3u8] [--base rtmp://host:port]
   sign play <bucket>/<object-key> --key ID [--expires-in S] [--base URL]
   vod <bucket>/<channel> --start S --end E [--name NAME.m3u8] [--stdout] [--signed [--base URL] [--expires-in S] [--key ID]]
-  index rebuild <bucket>/<channel>`;
+  index rebuild <bucket>/<channel>
+  retention sweep [--include-vod]`;
 
 class UsageError extends Error {}
 
@@ -43,7 +48,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       id: { type: 'string' }, secret: { type: 'string' }, scope: { type: 'string' }, description: { type: 'string' },
       'frag-duration': { type: 'string' }, 'frag-count': { type: 'string' }, playlist: { type: 'string' },
       key: { type: 'string' }, 'expires-in': { type: 'string' }, form: { type: 'string' }, base: { type: 'string' },
-      json: { type: 'boolean' },
+      json: { type: 'boolean' }, 'retention-days': { type: 'string' }, 'include-vod': { type: 'boolean' },
       start: { type: 'string' }, end: { type: 'string' }, name: { type: 'string' }, stdout: { type: 'boolean' }, signed: { type: 'boolean' },
     },
   });
@@ -85,22 +90,33 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         out(`${arg} ${cmd}d`);
         return;
       }
-      case 'channel create': {
+      case 'channel create':
+      case 'channel update': {
         const { bucket, channel } = parseChannelRef(arg ?? '');
+        if (cmd === 'update' && !getChannel(db, bucket, channel)) throw new UsageError(`no channel ${bucket}/${channel}`);
+        const rd = v['retention-days'];
+        const retentionDays = rd === undefined ? undefined : rd === 'off' ? null : intOpt('retention-days', rd);
         const { channel: ch, created } = upsertChannel(db, bucket, channel, {
           fragDuration: intOpt('frag-duration', v['frag-duration']), fragCount: intOpt('frag-count', v['frag-count']),
-          playlistName: v.playlist, description: v.description,
+          playlistName: v.playlist, description: v.description, retentionDays,
         });
-        try {
-          await createStorage({ dataDir: config.dataDir, s3: config.s3 }).ensureBucket(bucket);
-        } catch (e) {
-          process.stderr.write(`warning: bucket ${bucket} could not be created or checked: ${(e as Error).message}\n`);
+        if (cmd === 'create') {
+          try {
+            await createStorage({ dataDir: config.dataDir, s3: config.s3 }).ensureBucket(bucket);
+          } catch (e) {
+            process.stderr.write(`warning: bucket ${bucket} could not be created or checked: ${(e as Error).message}\n`);
+          }
         }
-        out(`${created ? 'created' : 'updated'} ${bucket}/${ch.name} FragDuration=${ch.fragDuration} FragCount=${ch.fragCount} playlist=${ch.playlistName} status=${ch.status}`);
+        out(`${created ? 'created' : 'updated'} ${bucket}/${ch.name} FragDuration=${ch.fragDuration} FragCount=${ch.fragCount} playlist=${ch.playlistName} status=${ch.status} retention=${ch.retentionDays ? `${ch.retentionDays}d` : 'off'}`);
+        return;
+      }
+      case 'retention sweep': {
+        const r = await sweepRetention({ db, storage: createStorage({ dataDir: config.dataDir, s3: config.s3 }), includeVod: v['include-vod'] ?? config.retentionIncludeVod });
+        out(`retention: ${r.channels} channel(s) with retention, ${r.deleted} segment(s) deleted in ${r.batches} batch(es), ${r.keptForVod} kept for VOD playlists${r.failed ? `, ${r.failed} channel(s) failed (see log)` : ''}`);
         return;
       }
       case 'channel list':
-        for (const c of listChannels(db)) out(`${c.bucket}/${c.name}\t${c.status}\tFragDuration=${c.fragDuration}\tFragCount=${c.fragCount}\t${c.playlistName}`);
+        for (const c of listChannels(db)) out(`${c.bucket}/${c.name}\t${c.status}\tFragDuration=${c.fragDuration}\tFragCount=${c.fragCount}\t${c.playlistName}\tretention=${c.retentionDays ? `${c.retentionDays}d` : 'off'}`);
         return;
       case 'channel enable':
       case 'channel disable': {

@@ -12,6 +12,7 @@ import { createStorage, type Storage } from './storage/index.ts';
 import { createUploader, type Uploader } from './uploads/queue.ts';
 import { createLivePlaylistWriter, type LivePlaylistWriter } from './uploads/live-playlist.ts';
 import { recoverSpool } from './uploads/recovery.ts';
+import { startRetentionSweeper, type RetentionSweeper } from './retention/sweeper.ts';
 import { createRecorder, type Recorder } from './segmenter/recorder.ts';
 import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
@@ -34,6 +35,7 @@ export interface Gateway {
   playlists: LivePlaylistWriter;
   recorder: Recorder;
   rtmp: RtmpIngest;
+  retention: RetentionSweeper;
   httpPort: number;
   app: ReturnType<typeof createApp>;
   /** graceful: refuse new pushes, end sessions, flush segmenters, drain uploads within drainMs */
@@ -100,6 +102,8 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   });
   log.info(`rtmp listening on ${config.bind}:${rtmp.port} (apps: ${config.rtmpApps.join(', ')})`);
 
+  const retention = startRetentionSweeper({ db, storage, intervalMs: config.retentionSweepSec * 1000, includeVod: config.retentionIncludeVod });
+
   const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, mountOssApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -110,11 +114,14 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   log.info(`http listening on ${config.bind}:${httpPort}`);
 
   return {
-    config, db, storage, uploader, playlists, recorder, rtmp, httpPort, app,
+    config, db, storage, uploader, playlists, recorder, rtmp, retention, httpPort, app,
     async stop(drainMs = 10_000) {
       accepting = false;
-      await rtmp.close(false);
+      retention.stop();
+      // stop listening now; the promise resolves only once every connection ended, so not awaited first
+      const rtmpClosed = rtmp.close(false);
       await recorder.stopAll('gateway shutting down');
+      await Promise.race([rtmpClosed, new Promise((r) => setTimeout(r, 3000).unref())]);
       const left = await uploader.drain(drainMs);
       if (left) log.warn(`${left} segment(s) still in the spool; they are uploaded at next start`);
       uploader.stop();

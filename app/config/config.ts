@@ -45,6 +45,10 @@ export interface Config {
   liveEndGraceSec: number;
   /** seconds SIGTERM waits for the upload queue to drain */
   shutdownDrainSec: number;
+  /** seconds between retention sweeps (RETENTION_SWEEP_SEC; 0 = no periodic sweep) */
+  retentionSweepSec: number;
+  /** retention also deletes segments named by stored VOD playlists (RETENTION_INCLUDE_VOD) */
+  retentionIncludeVod: boolean;
   /** longest VOD time range in seconds (OSS: one day) */
   vodMaxRangeSec: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -137,6 +141,8 @@ export function loadConfig(env: Env = process.env): Config {
     playbackCacheBytes: int(env, 'PLAYBACK_CACHE_MB', 256, 1, 1_000_000) * 1024 * 1024,
     liveEndGraceSec: int(env, 'LIVE_END_GRACE', 30, 0, 86400),
     shutdownDrainSec: int(env, 'SHUTDOWN_DRAIN', 20, 0, 3600),
+    retentionSweepSec: int(env, 'RETENTION_SWEEP_SEC', 3600, 0, 30 * 86400),
+    retentionIncludeVod: bool(env, 'RETENTION_INCLUDE_VOD', false),
     vodMaxRangeSec: int(env, 'VOD_MAX_RANGE_SEC', 86400, 1, 366 * 86400),
     logLevel,
   };

@@ -163,8 +163,10 @@ export function createRecorder(o: {
     },
     async stopAll(reason) {
       for (const e of live.values()) e.close(reason);
-      // sockets close asynchronously; wait for their onClose to register the finishes
-      await new Promise((r) => setTimeout(r, 50));
+      // sockets close asynchronously (the ingest destroys a lingering one after 2 s); each onClose
+      // removes its entry and registers its finish, so wait for all of them (bounded)
+      const until = Date.now() + 5000;
+      while (live.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([...finishing]);
     },
   };

@@ -87,6 +87,8 @@ export function createUploader(o: {
             metadata: { extinf: formatDuration(seg.durationMs / 1000) },
             cacheControl: 'public, max-age=31536000, immutable',
           });
+          // stopped meanwhile (shutdown closed the db): the row stays spooled, the next start PUTs it again (same key)
+          if (stopped) return;
           markStored(o.db, seg.id);
           stored += 1;
           await fs.unlink(seg.spoolPath!).catch(() => {});
@@ -94,6 +96,7 @@ export function createUploader(o: {
           if (failing.delete(channelId)) log.info(`${channel.bucket}/${channel.name}: storage reachable again after ${attempt} retries`);
           break;
         } catch (e) {
+          if (stopped) return;
           const err = e as NodeJS.ErrnoException;
           if (err.code === 'ENOENT' && err.path === seg.spoolPath) {
             // the file vanished from the spool: nothing left to upload; record the loss loudly
