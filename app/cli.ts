@@ -25,7 +25,7 @@ import { vodCommand, rebuildCommand } from './vod/cli.ts';
 import { sweepRetention } from './retention/sweeper.ts';
 
 const USAGE = `usage: npm run -s cli -- <command>
-  key create [--id ID] [--secret S] [--scope S] [--description D]
+  key create [--id ID] [--secret S] [--scope S] [--description D] [--json]
   key list
   key enable|disable|delete <ID>
   channel create <bucket>/<channel> [--frag-duration N] [--frag-count N] [--playlist NAME.m3u8] [--description D] [--retention-days N|off]

@@ -17,6 +17,7 @@ import { createRecorder, type Recorder } from './segmenter/recorder.ts';
 import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
 import { createApp } from './http/app.ts';
+import { lockDataDir } from './data-lock.ts';
 import { mountVodApi } from './vod/api.ts';
 import { mountOssApi } from './http/oss/index.ts';
 import { mountPlayback, createPlaybackCache } from './playback/index.ts';
@@ -54,6 +55,12 @@ export async function checkFfmpeg(ffmpegPath: string): Promise<string> {
 export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'> = {}): Promise<Gateway> {
   const version = await checkFfmpeg(config.ffmpegPath);
   log.info(`using ${version}`);
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(config.dataDir);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
   const db = openDb(config.dbFile);
   const storage = createStorage({ dataDir: config.dataDir, s3: config.s3 });
   try {
@@ -126,8 +133,12 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
       if (left) log.warn(`${left} segment(s) still in the spool; they are uploaded at next start`);
       uploader.stop();
       playlists.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      // keep-alive viewers would hold close() open
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
       db.$client.close();
+      unlock();
     },
   };
 }

@@ -20,7 +20,10 @@ async function main() {
   const gw = await startGateway(config);
   let stopping = false;
   const shutdown = async (sig: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn(`${sig} again: exiting now; segments not yet uploaded stay in the spool for the next start`);
+      process.exit(1);
+    }
     stopping = true;
     log.info(`${sig}: stopping (no new pushes, finishing segments, draining uploads)`);
     await gw.stop(config.shutdownDrainSec * 1000);

@@ -96,11 +96,12 @@ export function startRtmpIngest<T>(opts: RtmpIngestOptions<T>): Promise<RtmpInge
       socket.destroy();
     }
   });
-  server.on('error', (e) => log.error(`server error: ${e.message}`));
   return new Promise((resolve, reject) => {
+    // a listen error (EADDRINUSE) is the caller's to report; later errors are logged
     server.once('error', reject);
     server.listen(opts.port, opts.bind, () => {
       server.off('error', reject);
+      server.on('error', (e) => log.error(`server error: ${e.message}`));
       const addr = server.address() as net.AddressInfo;
       resolve({
         port: addr.port,

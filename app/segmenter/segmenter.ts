@@ -98,7 +98,8 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
     runFirstDts = undefined;
     const thisRun = run;
     const args = segmenterArgs({ fragDurationSec: o.fragDurationSec, outPattern: path.join(o.dir, `r${run}-%06d.ts`) });
-    const p = spawn(o.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // its own process group: a Ctrl-C meant for the gateway must not kill ffmpeg mid-segment (we end it via stdin)
+    const p = spawn(o.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     proc = p;
     let stderr = '';
     p.stderr.setEncoding('utf8');
