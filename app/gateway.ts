@@ -17,6 +17,7 @@ import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
 import { makePublishAuthorizer } from './ingest/publish-auth.ts';
 import { createApp } from './http/app.ts';
 import { mountVodApi } from './vod/api.ts';
+import { adminGuards, mountAdmin } from './http/admin/index.ts';
 import { mountPlayback, createPlaybackCache } from './playback/index.ts';
 import type { AppDeps } from './http/deps.ts';
 import { logger } from './log.ts';
@@ -48,7 +49,7 @@ export async function checkFfmpeg(ffmpegPath: string): Promise<string> {
   }
 }
 
-export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'> = {}): Promise<Gateway> {
+export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts' | 'guards'> = {}): Promise<Gateway> {
   const version = await checkFfmpeg(config.ffmpegPath);
   log.info(`using ${version}`);
   const db = openDb(config.dbFile);
@@ -99,7 +100,12 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   });
   log.info(`rtmp listening on ${config.bind}:${rtmp.port} (apps: ${config.rtmpApps.join(', ')})`);
 
-  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
+  const deps: AppDeps = {
+    config, db, storage, recorder, uploader, ...extra,
+    guards: [adminGuards, ...(extra.guards ?? [])],
+    // the admin console before playback: playback is a catch-all for /<bucket>/...
+    mounts: [mountAdmin, mountVodApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)],
+  };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.bind }, () => resolve(s));
