@@ -38,8 +38,9 @@ export function layoutTimeline(spans: TimelineSpan[], o: { nowMs: number; span: 
   for (const s of spans) {
     const end = s.endMs ?? o.nowMs;
     if (end < fromMs || s.startMs > o.nowMs) continue;
-    const x = xOf(s.startMs);
-    const w = Math.max(2, xOf(end) - x);
+    // at least MIN_W wide (a short push in a week is still visible) and inside the picture
+    const w = Math.max(MIN_W, xOf(end) - xOf(s.startMs));
+    const x = Math.min(xOf(s.startMs), o.width - w);
     const rs = s.recStartMs ?? s.startMs;
     const re = s.recEndMs ?? end;
     let vodEnd = Math.ceil(re / 1000);
@@ -48,8 +49,9 @@ export function layoutTimeline(spans: TimelineSpan[], o: { nowMs: number; span: 
     if (vodEnd <= vodStart) vodEnd = vodStart + 1;
     const bar: TimelineBar = { id: s.id, x: round(x), w: round(w), live: s.endMs === null, vodStart, vodEnd, startMs: s.startMs, endMs: end };
     if (s.recStartMs !== undefined && s.recEndMs !== undefined) {
-      bar.recX = round(xOf(s.recStartMs));
-      bar.recW = round(Math.max(2, xOf(s.recEndMs) - xOf(s.recStartMs)));
+      const rw = Math.min(w, Math.max(MIN_W / 2, xOf(s.recEndMs) - xOf(s.recStartMs)));
+      bar.recX = round(Math.min(Math.max(xOf(s.recStartMs), x), x + w - rw));
+      bar.recW = round(rw);
     }
     bars.push(bar);
   }
@@ -64,3 +66,4 @@ export function layoutTimeline(spans: TimelineSpan[], o: { nowMs: number; span: 
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+const MIN_W = 6;

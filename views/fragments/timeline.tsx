@@ -23,6 +23,7 @@ export function Timeline(p: { channelId: number; bars: TimelineBar[]; ticks: { x
             <title>{`session ${b.id}: ${fmtTime(b.startMs)} – ${b.live ? 'live' : fmtTime(b.endMs)}`}</title>
             <rect class={b.live ? 'sess livebar' : 'sess'} x={b.x} y="14" width={b.w} height="40" rx="2" />
             {b.recX !== undefined && <rect class="rec" x={b.recX} y="24" width={b.recW} height="20" />}
+            <rect class="hit" x={Math.min(Math.max(0, b.x + b.w / 2 - Math.max(16, b.w) / 2), TL_WIDTH - Math.max(16, b.w))} y="12" width={Math.max(16, b.w)} height="44" fill="transparent" pointer-events="all" />
           </a>
         ))}
         {p.ticks.map((t) => (
