@@ -9,7 +9,17 @@ import { insertAdminSession } from '../../db/repos/admin.ts';
 import { SESSION_COOKIE, CSRF_HEADER } from '../../app/http/admin/session.ts';
 
 export async function adminHeaders(db: Db): Promise<{ cookie: string; [CSRF_HEADER]: string; csrf: string }> {
-  const user = getAdminByName(db, 'admin') ?? (countAdmins(db) === 0 ? createAdmin(db, 'admin', await hashPassword(randomToken())) : undefined);
+  let user = getAdminByName(db, 'admin');
+  // a gateway started with ADMIN_PASSWORD creates the account a moment after start
+  for (let i = 0; !user && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    user = getAdminByName(db, 'admin');
+  }
+  if (!user) {
+    const hash = await hashPassword(randomToken());
+    // the gateway may be creating it from ADMIN_PASSWORD right now
+    user = getAdminByName(db, 'admin') ?? (countAdmins(db) === 0 ? createAdmin(db, 'admin', hash) : undefined);
+  }
   if (!user) throw new Error('no admin user');
   const token = randomToken();
   const csrf = randomToken(24);

@@ -45,7 +45,9 @@ export async function bootstrapAdmin(deps: AppDeps): Promise<{ setupToken?: stri
   if (deps.config.adminPassword) {
     const problem = passwordProblem(deps.config.adminPassword);
     if (problem) log.warn(`ADMIN_PASSWORD is weak (${problem}); it is used anyway`);
-    createAdmin(deps.db, 'admin', await hashPassword(deps.config.adminPassword));
+    const hash = await hashPassword(deps.config.adminPassword);
+    if (countAdmins(deps.db) > 0) return {}; // another process won the race
+    createAdmin(deps.db, 'admin', hash);
     log.info('admin user created from ADMIN_PASSWORD');
     return {};
   }
@@ -65,6 +67,7 @@ export function mountAuthRoutes(app: Hono, deps: AppDeps, boot: Promise<{ setupT
   });
 
   app.post('/admin/login', async (c) => {
+    await boot.catch(() => {}); // the ADMIN_PASSWORD account is being created at start
     const f = await formOf(c);
     const pre = preToken(c);
     const username = (f.username ?? '').slice(0, 64);
@@ -102,13 +105,15 @@ export function mountAuthRoutes(app: Hono, deps: AppDeps, boot: Promise<{ setupT
 
   const setupValid = (t: string | undefined) => !!setupToken && !!t && safeEqual(t, setupToken) && countAdmins(deps.db) === 0;
 
-  app.get('/admin/setup', (c) => {
+  app.get('/admin/setup', async (c) => {
+    await boot.catch(() => {});
     const t = c.req.query('token');
     if (!setupValid(t)) return c.text('this setup link is not valid (already used, or an admin exists): sign in at /admin/login', 404);
     return page(c, SetupPage({ pre: preToken(c), token: t! }));
   });
 
   app.post('/admin/setup', async (c) => {
+    await boot.catch(() => {});
     const f = await formOf(c);
     if (!setupValid(f.token)) return c.text('this setup link is not valid (already used, or an admin exists)', 404);
     const pre = preToken(c);

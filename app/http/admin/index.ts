@@ -15,6 +15,9 @@ import { mountVodRoutes } from './vod-routes.ts';
 import { liveTable } from './live-data.ts';
 import { DashboardPage } from '../../../views/pages/dashboard.tsx';
 import { fragment, page } from './render.ts';
+import { logger } from '../../log.ts';
+
+const log = logger('admin');
 
 export function adminGuards(app: Hono, deps: AppDeps): void {
   const guard = adminGuard(deps.db);
@@ -28,7 +31,7 @@ export function mountAdmin(app: Hono, deps: AppDeps): void {
   const a = app as unknown as Hono<AdminEnv>;
   mountStatic(app);
   const boot = bootstrapAdmin(deps);
-  boot.catch(() => {}); // a failure shows as "no admin" on the sign-in page; it is logged by the caller
+  boot.catch((e) => log.error(`admin account set-up failed: ${(e as Error).message}`));
   mountAuthRoutes(app, deps, boot);
   a.get('/admin', (c) => {
     const s = c.get('admin');
