@@ -19,7 +19,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'route-test-password';
 const form = (o: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(o).toString() });
 
-type Req = (p: string, o?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
+type Req = (p: string, o?: { method?: string; headers?: Record<string, string>; body?: string }) => Response | Promise<Response>;
 
 /** sign in through the form, as a browser does; returns the session cookie and CSRF token */
 async function signIn(req: Req, password = PASSWORD, headers: Record<string, string> = {}) {
