@@ -181,7 +181,12 @@ describe('admin console in Chromium', () => {
     const local = await page.inputValue('input[data-unix-for=vod-start]');
     assert.equal(await page.evaluate((v) => Math.floor(new Date(v).getTime() / 1000), local), start);
     await page.fill('input[name=name]', 'from-timeline.m3u8');
+    const posted = page.waitForRequest((r) => r.url() === `${gw.httpBase}/admin/vod` && r.method() === 'POST');
     await page.click('#vod button[type=submit]');
+    const h = (await posted).headers();
+    // htmx made the request and sent the session's CSRF token as a header (hx-headers)
+    assert.equal(h['hx-request'], 'true');
+    assert.equal(h['x-csrf-token'], await page.inputValue('#vod input[name=_csrf]'));
     await page.waitForSelector('[data-testid=vod-result] video');
     assert.match((await page.textContent('[data-testid=vod-result] .msg.ok'))!, /Stored cam\/from-timeline\.m3u8: \d+ segment/);
     assert.ok((await page.textContent('#vod-link'))!.startsWith(`${gw.httpBase}/${bucket}/cam/from-timeline.m3u8?AWSAccessKeyId=`));
@@ -192,6 +197,19 @@ describe('admin console in Chromium', () => {
       return now >= from + 3 ? now : undefined;
     }, 30_000, 200);
     assert.ok(to - from >= 3, `${from} -> ${to}`);
+    assert.equal(new URL(page.url()).pathname, '/admin/vod', 'no full-page navigation');
     await shot('vod.png');
+  });
+
+  it('fits a phone screen (screenshots at 390 px)', async () => {
+    const phone = await ctx.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    for (const [p, name] of [[channelUrl, 'phone-channel.png'], [`${gw.httpBase}/admin/keys`, 'phone-keys.png']] as const) {
+      await phone.goto(p);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name}: page is ${overflow} px wider than the screen`);
+      await phone.screenshot({ path: path.join(OUT, name), fullPage: true });
+    }
+    await phone.close();
   });
 });

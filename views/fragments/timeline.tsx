@@ -16,20 +16,20 @@ export function Timeline(p: { channelId: number; bars: TimelineBar[]; ticks: { x
         <a href={p.spanLink.week} class={p.span === 'week' ? 'badge on' : 'badge'}>last week</a>{' '}
         <span class="mut">{p.bars.length} session(s); click one to build a VOD of it</span>
       </p>
-      <svg class="timeline" viewBox={`0 0 ${TL_WIDTH} 60`} role="img" aria-label={`publish sessions over the last ${p.span}`}>
-        <line x1="0" y1="34" x2={TL_WIDTH} y2="34" stroke="#d0d5dd" />
+      <svg class="timeline" viewBox={`0 0 ${TL_WIDTH} 60`} preserveAspectRatio="none" role="img" aria-label={`publish sessions over the last ${p.span}`}>
+        <line x1="0" y1="34" x2={TL_WIDTH} y2="34" stroke="#d0d5dd" vector-effect="non-scaling-stroke" />
         {p.bars.map((b) => (
           <a href={`/admin/vod?channel=${p.channelId}&start=${b.vodStart}&end=${b.vodEnd}#vod`} data-session={b.id}>
             <title>{`session ${b.id}: ${fmtTime(b.startMs)} – ${b.live ? 'live' : fmtTime(b.endMs)}`}</title>
-            <rect class={b.live ? 'sess livebar' : 'sess'} x={b.x} y="14" width={b.w} height="40" rx="2" />
-            {b.recX !== undefined && <rect class="rec" x={b.recX} y="24" width={b.recW} height="20" />}
-            <rect class="hit" x={Math.min(Math.max(0, b.x + b.w / 2 - Math.max(16, b.w) / 2), TL_WIDTH - Math.max(16, b.w))} y="12" width={Math.max(16, b.w)} height="44" fill="transparent" pointer-events="all" />
+            <rect class={b.live ? 'sess livebar' : 'sess'} x={b.x} y="6" width={b.w} height="48" rx="2" />
+            {b.recX !== undefined && <rect class="rec" x={b.recX} y="18" width={b.recW} height="24" />}
+            <rect class="hit" x={Math.min(Math.max(0, b.x + b.w / 2 - Math.max(16, b.w) / 2), TL_WIDTH - Math.max(16, b.w))} y="0" width={Math.max(16, b.w)} height="60" fill="transparent" pointer-events="all" />
           </a>
         ))}
-        {p.ticks.map((t) => (
-          <text x={Math.min(Math.max(t.x, 12), TL_WIDTH - 14)} y="10" text-anchor="middle">{t.label}</text>
-        ))}
       </svg>
+      <div class="ticks" aria-hidden="true">
+        {p.ticks.map((t) => <span style={`left:${(t.x / TL_WIDTH) * 100}%`}>{t.label}</span>)}
+      </div>
     </div>
   );
 }
