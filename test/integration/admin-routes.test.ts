@@ -138,6 +138,13 @@ describe('admin routes (app.request)', () => {
     assert.deepEqual([k.scope, k.canPush, k.canPlay], [`${bucket}/cam1`, false, true]);
     assert.ok(!(await (await req('/admin/keys', { headers: { cookie: auth.cookie } })).text()).includes(k.secret));
     assert.match(await (await post('/admin/keys', { scope: 'a/b/c' })).text(), /too many &#39;\/&#39;|too many '\/'/);
+    assert.equal((await post(`/admin/keys/${id}`, { scope: `${bucket}, other-bucket/cam2`, canPush: '1', description: 'edited' })).status, 303);
+    assert.deepEqual(
+      (({ scope, canPush, canPlay, description, secret }) => ({ scope, canPush, canPlay, description, secret }))(getKey(gw.db, id)!),
+      { scope: `${bucket}, other-bucket/cam2`, canPush: true, canPlay: false, description: 'edited', secret: k.secret },
+    );
+    assert.equal((await post(`/admin/keys/${id}`, { scope: 'Bad Bucket' })).status, 400);
+    assert.equal(getKey(gw.db, id)!.scope, `${bucket}, other-bucket/cam2`);
     assert.equal((await post(`/admin/keys/${id}/disable`, {})).status, 303);
     assert.equal(getKey(gw.db, id)!.enabled, false);
     assert.equal((await post(`/admin/keys/${id}/enable`, {})).status, 303);

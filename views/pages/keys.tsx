@@ -50,6 +50,17 @@ export function KeysPage(p: { user: string; csrf: string; keys: AccessKey[]; cre
                     <form method="post" action={`/admin/keys/${encodeURIComponent(k.id)}/${k.enabled ? 'disable' : 'enable'}`} class="inline">
                       <Csrf token={p.csrf} /><button type="submit" class="sec">{k.enabled ? 'Disable' : 'Enable'}</button>
                     </form>
+                    <details class="edit">
+                      <summary>Edit</summary>
+                      <form method="post" action={`/admin/keys/${encodeURIComponent(k.id)}`} class="grid">
+                        <Csrf token={p.csrf} />
+                        <label>Description<input name="description" maxlength={128} value={k.description} /></label>
+                        <label>Scope<input name="scope" value={k.scope} /></label>
+                        <label class="check"><input type="checkbox" name="canPush" value="1" checked={k.canPush} /> may push</label>
+                        <label class="check"><input type="checkbox" name="canPlay" value="1" checked={k.canPlay} /> may play</label>
+                        <button type="submit" class="sec">Save</button>
+                      </form>
+                    </details>
                     <form method="post" action={`/admin/keys/${encodeURIComponent(k.id)}/delete`} class="inline" onsubmit="return confirm('Delete this key? URLs signed with it stop working.')">
                       <Csrf token={p.csrf} /><button type="submit" class="danger">Delete</button>
                     </form>

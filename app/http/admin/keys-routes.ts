@@ -6,7 +6,7 @@
 import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import type { AdminEnv } from './session.ts';
-import { createKey, deleteKey, getKey, listKeys, setKeyEnabled } from '../../../db/repos/keys.ts';
+import { createKey, deleteKey, getKey, listKeys, setKeyEnabled, updateKey } from '../../../db/repos/keys.ts';
 import type { AccessKey } from '../../../db/schema.ts';
 import { checkBucket, checkChannel } from '../../core/names.ts';
 import { KeysPage } from '../../../views/pages/keys.tsx';
@@ -49,6 +49,17 @@ export function mountKeyRoutes(app: Hono<AdminEnv>, deps: AppDeps): void {
     const created = createKey(deps.db, { description, scope, canPush: f.canPush === '1', canPlay: f.canPlay === '1' });
     c.header('Cache-Control', 'no-store'); // the one response that holds the secret
     return show(c, { created });
+  });
+
+  app.post('/admin/keys/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!getKey(deps.db, id)) return show(c, { error: 'no such access key' }, 404);
+    const f = await formOf(c);
+    const scope = (f.scope ?? '').trim() || '*';
+    const problem = scopeProblem(scope);
+    if (problem) return show(c, { error: `${id}: ${problem}` }, 400);
+    updateKey(deps.db, id, { scope, canPush: f.canPush === '1', canPlay: f.canPlay === '1', description: (f.description ?? '').slice(0, 128) });
+    return c.redirect('/admin/keys', 303);
   });
 
   for (const action of ['enable', 'disable', 'delete'] as const) {
