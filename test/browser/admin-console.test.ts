@@ -86,6 +86,9 @@ describe('admin console in Chromium', () => {
     await page.goto(`${gw.httpBase}/admin/keys`);
     assert.equal(await page.locator('#new-key-secret').count(), 0, 'the secret is shown only once');
     assert.ok(!(await page.content()).includes(secret));
+    await page.click(`tr[data-key="${id}"] details.edit summary`);
+    assert.equal(await page.inputValue(`tr[data-key="${id}"] details.edit input[name=scope]`), '*');
+    await shot('keys-edit.png');
   });
 
   it('creates a channel whose HTML description is shown escaped', async () => {

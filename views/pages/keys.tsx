@@ -46,7 +46,7 @@ export function KeysPage(p: { user: string; csrf: string; keys: AccessKey[]; cre
                   <td>{[k.canPush && 'push', k.canPlay && 'play'].filter(Boolean).join(', ') || 'none'}</td>
                   <td class="hide-sm">{fmtTime(k.createdAt)}</td>
                   <td class="last-used">{fmtTime(k.lastUsedAt)}</td>
-                  <td class="actions">
+                  <td><div class="actions">
                     <form method="post" action={`/admin/keys/${encodeURIComponent(k.id)}/${k.enabled ? 'disable' : 'enable'}`} class="inline">
                       <Csrf token={p.csrf} /><button type="submit" class="sec">{k.enabled ? 'Disable' : 'Enable'}</button>
                     </form>
@@ -64,7 +64,7 @@ export function KeysPage(p: { user: string; csrf: string; keys: AccessKey[]; cre
                     <form method="post" action={`/admin/keys/${encodeURIComponent(k.id)}/delete`} class="inline" onsubmit="return confirm('Delete this key? URLs signed with it stop working.')">
                       <Csrf token={p.csrf} /><button type="submit" class="danger">Delete</button>
                     </form>
-                  </td>
+                  </div></td>
                 </tr>
               ))}
             </tbody>
