@@ -20,6 +20,7 @@ import { createApp } from './http/app.ts';
 import { lockDataDir } from './data-lock.ts';
 import { mountVodApi } from './vod/api.ts';
 import { mountOssApi } from './http/oss/index.ts';
+import { adminGuards, mountAdmin } from './http/admin/index.ts';
 import { mountPlayback, createPlaybackCache } from './playback/index.ts';
 import type { AppDeps } from './http/deps.ts';
 import { logger } from './log.ts';
@@ -52,7 +53,7 @@ export async function checkFfmpeg(ffmpegPath: string): Promise<string> {
   }
 }
 
-export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'> = {}): Promise<Gateway> {
+export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts' | 'guards'> = {}): Promise<Gateway> {
   const version = await checkFfmpeg(config.ffmpegPath);
   log.info(`using ${version}`);
   let unlock: () => void;
@@ -111,7 +112,12 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
 
   const retention = startRetentionSweeper({ db, storage, intervalMs: config.retentionSweepSec * 1000, includeVod: config.retentionIncludeVod });
 
-  const deps: AppDeps = { config, db, storage, recorder, uploader, ...extra, mounts: [mountVodApi, mountOssApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)] };
+  const deps: AppDeps = {
+    config, db, storage, recorder, uploader, ...extra,
+    guards: [adminGuards, ...(extra.guards ?? [])],
+    // the admin console before playback: playback is a catch-all for /<bucket>/...
+    mounts: [mountAdmin, mountVodApi, mountOssApi, ...(extra.mounts ?? []), (a, d) => mountPlayback(a, d, playbackCache)],
+  };
   const app = createApp(deps);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.bind }, () => resolve(s));

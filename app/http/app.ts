@@ -12,6 +12,7 @@ export const RESERVED_PREFIXES = ['admin', 'api', 'healthz', 'static', 'oss'];
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  for (const guard of deps.guards ?? []) guard(app, deps);
   app.get('/healthz', (c) => c.json({ ok: true, storage: deps.storage.describe, live: deps.recorder.live().length, uploads: deps.uploader.stats() }));
   app.get('/api/live', (c) =>
     c.json(

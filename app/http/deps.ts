@@ -15,6 +15,8 @@ export interface AppDeps {
   storage: Storage;
   recorder: Recorder;
   uploader: Uploader;
+  /** middleware registered before every route (the admin session guard for /api/* and /admin/*) */
+  guards?: ((app: Hono, deps: AppDeps) => void)[];
   /** route groups added by other modules (playback, VOD, admin, OSS API) */
   mounts?: ((app: Hono, deps: AppDeps) => void)[];
 }

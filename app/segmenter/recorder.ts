@@ -136,7 +136,12 @@ export function createRecorder(o: {
       }
       pub.onTag = (tag, p) => segmenter.write(tag, p);
       segmenter.onDrain(() => pub.resume());
-      const infoTimer = setInterval(() => persistInfo(session.id, pub.info), 5000);
+      const infoTimer = setInterval(() => {
+        persistInfo(session.id, pub.info);
+        // another process (the CLI, a second console) may have disabled or deleted the channel
+        const row = getChannelById(o.db, channel.id);
+        if (!row || row.status !== 'enabled') pub.close(row ? 'channel disabled' : 'channel deleted');
+      }, 5000);
       infoTimer.unref();
       const firstInfo = setTimeout(() => persistInfo(session.id, pub.info), 1500);
       firstInfo.unref();

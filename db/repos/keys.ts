@@ -43,6 +43,12 @@ export function setKeyEnabled(db: Db, id: string, enabled: boolean): void {
   db.update(accessKeys).set({ enabled }).where(eq(accessKeys.id, id)).run();
 }
 
+/** change what a key may do (scope, push, play) and its description; the id and secret stay */
+export function updateKey(db: Db, id: string, o: { scope?: string; canPush?: boolean; canPlay?: boolean; description?: string }): void {
+  const set = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  if (Object.keys(set).length) db.update(accessKeys).set(set).where(eq(accessKeys.id, id)).run();
+}
+
 export function deleteKey(db: Db, id: string): void {
   db.delete(accessKeys).where(eq(accessKeys.id, id)).run();
 }

@@ -41,9 +41,11 @@ export async function startTestGateway(env: Record<string, string> = {}, dataDir
   const gw = await startGateway(loadConfig(full));
   const rtmpBase = `rtmp://127.0.0.1:${gw.rtmp.port}`;
   const httpBase = `http://127.0.0.1:${gw.httpPort}`;
-  // the CLI prints URLs for these public bases
+  // the CLI (and the admin console) print URLs for these public bases
   full.PUBLIC_RTMP_URL = rtmpBase;
   full.PUBLIC_HTTP_URL = httpBase;
+  if (!env.PUBLIC_RTMP_URL) gw.config.publicRtmpBase = rtmpBase;
+  if (!env.PUBLIC_HTTP_URL) gw.config.publicHttpBase = httpBase;
   return Object.assign(gw, { dataDir, env: full, rtmpBase, httpBase, cli: (...args: string[]) => runCli(full, args) });
 }
 

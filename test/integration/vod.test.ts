@@ -14,6 +14,7 @@ import { getChannel } from '../../db/repos/channels.ts';
 import { listVodPlaylists } from '../../db/repos/vod-playlists.ts';
 import { sessions, segments, type Segment } from '../../db/schema.ts';
 import { listAll, mapLimit } from '../../app/vod/rebuild.ts';
+import { adminHeaders } from '../helpers/admin.ts';
 
 const parse = (text: string): MediaPlaylist => {
   const p = parsePlaylist(text);
@@ -36,7 +37,8 @@ async function settled(gw: TestGateway, bucket: string, channel: string, nSessio
 }
 
 async function postVod(gw: TestGateway, body: unknown) {
-  const res = await gw.app.request('/api/vod', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const { csrf: _csrf, ...auth } = await adminHeaders(gw.db);
+  const res = await gw.app.request('/api/vod', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as { playlist: string; key?: string; segments: number; duration: number; discontinuities: number; error?: string; reason?: string } };
 }
 
