@@ -10,6 +10,7 @@ import type { Segment } from '../../db/schema.ts';
 import { channels } from '../../db/schema.ts';
 import { eq, sql } from 'drizzle-orm';
 import { getChannelById, reserveSeq } from '../../db/repos/channels.ts';
+import { getKey, keyCovers } from '../../db/repos/keys.ts';
 import { openSession, closeSession, updateSession } from '../../db/repos/sessions.ts';
 import { insertSegment, lastSegment, backlog } from '../../db/repos/segments.ts';
 import { initialTargetDuration } from '../core/playlist/live.ts';
@@ -140,7 +141,11 @@ export function createRecorder(o: {
         persistInfo(session.id, pub.info);
         // another process (the CLI, a second console) may have disabled or deleted the channel
         const row = getChannelById(o.db, channel.id);
-        if (!row || row.status !== 'enabled') pub.close(row ? 'channel disabled' : 'channel deleted');
+        if (!row || row.status !== 'enabled') return pub.close(row ? 'channel disabled' : 'channel deleted');
+        // ...or revoked the key the encoder signed with (a leaked key must not keep streaming)
+        const key = accessKeyId ? getKey(o.db, accessKeyId) : undefined;
+        if (accessKeyId && (!key || !key.enabled || !key.canPush || !keyCovers(key, bucket, channel.name)))
+          pub.close(key ? 'access key disabled or no longer allowed to push here' : 'access key deleted');
       }, 5000);
       infoTimer.unref();
       const firstInfo = setTimeout(() => persistInfo(session.id, pub.info), 1500);

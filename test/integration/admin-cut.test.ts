@@ -19,6 +19,7 @@ describe('disabling a live channel cuts the encoder', () => {
     gw = await startTestGateway({});
     key = await setupChannel(gw, bucket, 'one');
     await gw.cli('channel', 'create', `${bucket}/two`);
+    await gw.cli('channel', 'create', `${bucket}/three`);
   });
   after(() => gw?.stop(3000));
 
@@ -59,5 +60,19 @@ describe('disabling a live channel cuts the encoder', () => {
     const res = await p;
     assert.notEqual(res.code, 0);
     console.log(`# CLI disable: CLI ran ${t1 - t0} ms; row change -> encoder dropped ${res.endedAt - t1} ms, -> session closed ${s.endedAt! - t1} ms`);
+  });
+
+  it('a key disabled by the CLI cuts the push it signed', async () => {
+    const other = JSON.parse(await gw.cli('key', 'create', '--json')) as { id: string };
+    const p = push(await gw.cli('sign', 'push', `${bucket}/three`, '--key', other.id), 60);
+    await waitFor('three live', () => gw.recorder.isBusy(bucket, 'three'), 20_000);
+    const ch = getChannel(gw.db, bucket, 'three')!;
+    assert.equal(await gw.cli('key', 'disable', other.id), `${other.id} disabled`);
+    const s = await waitFor('session ended', () => {
+      const x = lastSession(gw.db, ch.id);
+      return x?.status === 'ended' ? x : undefined;
+    }, 15_000);
+    assert.equal(s.endReason, 'access key disabled or no longer allowed to push here');
+    assert.notEqual((await p).code, 0);
   });
 });
