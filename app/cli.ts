@@ -132,6 +132,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const k = needKey();
         const form = (v.form ?? 'seed') as PushForm;
         if (form !== 'seed' && form !== 'oss') throw new UsageError(`--form must be seed or oss, got '${form}'`);
+        // still printed (the channel may be created next), but the push would be refused until then
+        if (!getChannel(db, bucket, channel)) process.stderr.write(`warning: channel ${bucket}/${channel} does not exist yet: pushes are refused until \`channel create ${bucket}/${channel}\`\n`);
         out(buildPushUrl({ rtmpBase: v.base ?? config.publicRtmpBase, form, bucket, channel, accessKeyId: k.id, secret: k.secret, expires: expiresAt(), playlistName: v.playlist }));
         return;
       }
