@@ -27,7 +27,11 @@ export function lockDataDir(dataDir: string): () => void {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       return () => {
         // only our own lock: a takeover after we hung must not be undone by us
-        if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+        } catch {
+          // already gone (removed by hand): nothing to release
+        }
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

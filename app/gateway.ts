@@ -130,7 +130,7 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
     config, db, storage, uploader, playlists, recorder, rtmp, retention, httpPort, app,
     async stop(drainMs = 10_000) {
       accepting = false;
-      retention.stop();
+      const sweepDone = retention.stop();
       // stop listening now; the promise resolves only once every connection ended, so not awaited first
       const rtmpClosed = rtmp.close(false);
       await recorder.stopAll('gateway shutting down');
@@ -143,6 +143,7 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
       const closed = new Promise<void>((r) => server.close(() => r()));
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
+      await sweepDone;
       db.$client.close();
       unlock();
     },

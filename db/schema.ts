@@ -95,6 +95,7 @@ export const segments = sqliteTable(
     index('segments_channel_start').on(t.channelId, t.startMs),
     index('segments_channel_seq').on(t.channelId, t.seq),
     index('segments_state').on(t.state),
+    index('segments_session').on(t.sessionId, t.startMs),
   ],
 );
 

@@ -24,6 +24,12 @@ export function rateHit(state: RateState, key: string, rule: RateRule, now: numb
   else e.count += 1;
 }
 
+/** take back one counted failure (the attempt succeeded) */
+export function rateUndo(state: RateState, key: string): void {
+  const e = state.get(key);
+  if (e && --e.count <= 0) state.delete(key);
+}
+
 export function rateClear(state: RateState, key: string): void {
   state.delete(key);
 }

@@ -8,6 +8,7 @@
 import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
 import { RESERVED_PREFIXES } from '../http/app.ts';
+import { rawTarget } from '../http/request.ts';
 import { parsePlaybackPath } from '../core/playback-path.ts';
 import { parseQuery } from '../core/signing/query.ts';
 import { playlistKind, rewritePlaylist } from '../core/playlist/rewrite.ts';
@@ -34,13 +35,6 @@ const CACHE_CONTROL = {
   segment: 'public, max-age=31536000, immutable',
 } as const;
 
-/** the request target as the client sent it: node's server gives it raw (before URL normalisation removed dot segments) */
-function rawTarget(c: Context): string {
-  const raw = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming?.url;
-  if (typeof raw === 'string' && raw.startsWith('/')) return raw;
-  const u = new URL(c.req.url);
-  return u.pathname + u.search;
-}
 
 export function mountPlayback(app: Hono, deps: AppDeps, cache: PlaybackCache = createPlaybackCache({ maxBytes: deps.config.playbackCacheBytes })): void {
   const corsFor = makeCors(deps.config.corsOrigins);

@@ -88,7 +88,7 @@ export async function sweepRetention(o: SweepOptions): Promise<SweepResult> {
 export interface RetentionSweeper {
   /** one sweep now (also what the timer runs); sweeps never overlap */
   run(now?: number): Promise<SweepResult>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** sweeps every intervalMs (0 = never on a timer; run() still works) */
@@ -102,6 +102,10 @@ export function startRetentionSweeper(o: Omit<SweepOptions, 'now'> & { intervalM
   timer?.unref();
   return {
     run,
-    stop: () => clearInterval(timer),
+    // a sweep in flight finishes before the db closes
+    stop: async () => {
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
   };
 }

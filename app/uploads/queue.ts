@@ -75,6 +75,7 @@ export function createUploader(o: {
       if (!channel) {
         log.error(`segment ${seg.key}: channel ${channelId} no longer exists; keeping it in the spool`);
         q.shift();
+        queued.delete(seg.id);
         continue;
       }
       let attempt = 0;

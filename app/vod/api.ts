@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import type { Db } from '../../db/index.ts';
 import type { Config } from '../config/config.ts';
 import type { Storage } from '../storage/types.ts';
+import { readBounded } from '../http/request.ts';
 import { buildVod, vodDeps, type VodDeps, type VodUriChoice } from './build.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -45,38 +46,15 @@ export function parseVodBody(b: unknown): Parsed {
   };
 }
 
-/** the body as text, or undefined once it exceeds max bytes (reading stops there) */
-async function readBounded(req: Request, max: number): Promise<string | undefined> {
-  if (!req.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const ch of chunks) {
-    all.set(ch, at);
-    at += ch.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
 
 export function vodApiHandler(deps: VodDeps) {
   return async (c: Context): Promise<Response> => {
     const tooLarge = () => c.json({ error: 'too-large', reason: `body over ${MAX_BODY} bytes` }, 413);
     if (Number(c.req.header('content-length') ?? 0) > MAX_BODY) return tooLarge();
     // a chunked body has no Content-Length: count while reading, stop at the bound
-    const text = await readBounded(c.req.raw, MAX_BODY);
-    if (text === undefined) return tooLarge();
+    const bytes = await readBounded(c.req.raw, MAX_BODY);
+    if (bytes === undefined) return tooLarge();
+    const text = new TextDecoder().decode(bytes);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -67,7 +67,7 @@ export function listChannels(db: Db, o: { bucket?: string; prefix?: string; mark
   return q.all();
 }
 
-/** deletes the channel row; segments and their index rows stay (as OSS DeleteLiveChannel) unless purge */
+/** deletes the channel with its sessions, index rows and VOD records; the objects stay in the bucket (as OSS DeleteLiveChannel) */
 export function deleteChannel(db: Db, id: number): void {
   db.$client.transaction(() => {
     db.$client.prepare('DELETE FROM vod_playlists WHERE channel_id = ?').run(id);

@@ -261,3 +261,46 @@ describe('first start without ADMIN_PASSWORD: one-time setup link in the log', (
     assert.equal(r.status, 303);
   });
 });
+
+describe('admin hardening (app.request)', () => {
+  let gw: TestGateway;
+  let req: Req;
+  before(async () => {
+    gw = await startTestGateway({ ADMIN_PASSWORD: PASSWORD });
+    req = (p, o = {}) => gw.app.request(p, { method: o.method ?? 'GET', headers: o.headers, body: o.body });
+  });
+  after(() => gw?.stop(2000));
+
+  it('refuses bodies over 64 KB before reading them, also chunked ones without a Content-Length', async () => {
+    const big = new ReadableStream({ start(ctl) { for (let i = 0; i < 100; i++) ctl.enqueue(new TextEncoder().encode('x'.repeat(1024))); ctl.close(); } });
+    const r = await gw.app.request('/admin/login', { method: 'POST', body: big, headers: { 'content-type': 'application/x-www-form-urlencoded' }, duplex: 'half' } as RequestInit);
+    assert.equal(r.status, 413);
+    assert.deepEqual(await r.json(), { error: 'too-large', reason: 'body over 65536 bytes' });
+  });
+
+  it('sends anti-framing and no-referrer headers on console pages', async () => {
+    const r = await req('/admin/login');
+    assert.equal(r.headers.get('x-frame-options'), 'DENY');
+    assert.equal(r.headers.get('content-security-policy'), "frame-ancestors 'none'");
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  });
+
+  it('a new sign-in ends the session the browser had; parallel wrong guesses cannot outrun the limit', async () => {
+    const first = await signIn(req);
+    assert.equal(first.r.status, 303);
+    const oldCookie = first.r.headers.get('set-cookie')!.split(';')[0]!;
+    assert.equal((await req('/admin', { headers: { cookie: oldCookie } })).status, 200);
+    const lp = await req('/admin/login'); // a second tab's form; the browser still sends the old cookie with the post
+    const pre = lp.headers.get('set-cookie')!.split(';')[0]!;
+    const preTok = /name="_csrf" value="([^"]+)"/.exec(await lp.text())![1]!;
+    const { body, ...h } = form({ _csrf: preTok, username: 'admin', password: PASSWORD });
+    const again = await req('/admin/login', { method: 'POST', headers: { ...h, cookie: `${oldCookie}; ${pre}` }, body });
+    assert.equal(again.status, 303);
+    assert.equal((await req('/admin', { headers: { cookie: oldCookie } })).status, 303, 'the old session cookie no longer works');
+    // 30 wrong guesses at once: the limit (8 per user) is counted before the slow password check
+    const results = await Promise.all(Array.from({ length: 30 }, () => signIn(req, 'wrong-password!')));
+    const statuses = results.map((x) => x.r.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 8, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 22);
+  });
+});

@@ -8,7 +8,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppDeps } from '../deps.ts';
 import { countAdmins, createAdmin, getAdminByName } from '../../../db/repos/admin.ts';
-import { rateCheck, rateClear, rateHit, ratePrune, type RateRule, type RateState } from '../../core/rate-limit.ts';
+import { rateCheck, rateClear, rateHit, rateUndo, ratePrune, type RateRule, type RateState } from '../../core/rate-limit.ts';
 import { safeEqual } from '../../core/signing/hmac.ts';
 import { logger } from '../../log.ts';
 import { LoginPage, SetupPage } from '../../../views/pages/login.tsx';
@@ -84,16 +84,19 @@ export function mountAuthRoutes(app: Hono, deps: AppDeps, boot: Promise<{ setupT
         return again(`Too many failed sign-ins: try again in ${Math.ceil(r.retryAfterSec / 60)} min.`, 429);
       }
     }
+    // counted as a failure before the (slow, async) check: parallel guesses cannot all pass the limit first
+    rateHit(failures, ipKey, LOGIN_RULES.ip, now);
+    rateHit(failures, userKey, LOGIN_RULES.user, now);
     const user = getAdminByName(deps.db, username);
     dummyHash ??= hashPassword(randomToken());
     const ok = await verifyPassword(f.password ?? '', user?.passwordHash ?? (await dummyHash));
     if (!user || !ok) {
-      rateHit(failures, ipKey, LOGIN_RULES.ip, now);
-      rateHit(failures, userKey, LOGIN_RULES.user, now);
       log.warn(`admin sign-in failed for '${username.replace(/[^\w.-]/g, '?')}' from ${clientIp(c)}`);
       return again('Wrong user or password.', 400);
     }
     rateClear(failures, userKey);
+    rateUndo(failures, ipKey);
+    endSession(c, deps.db, { keepCookie: true }); // a session from before this sign-in does not stay valid; the new cookie replaces it
     startSession(c, deps.db, user.id);
     return c.redirect(safeNext(f.next), 303);
   });

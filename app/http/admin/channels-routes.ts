@@ -4,6 +4,7 @@
  * disable (cuts a live encoder at once), delete. OSS rules via db/repos/channels (core/names);
  * overwrite and delete are refused while the channel is live.
  */
+import { backlog } from '../../../db/repos/segments.ts';
 import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import type { AdminEnv } from './session.ts';
@@ -129,6 +130,8 @@ export function mountChannelRoutes(app: Hono<AdminEnv>, deps: AppDeps): void {
     const ch = channelOf(c);
     if (!ch) return notFound(c);
     if (live(ch)) return channelPage(c, ch, { error: 'the channel is live: stop the encoder (or disable the channel) before deleting it' }, 409);
+    const waiting = backlog(deps.db, ch.id).count;
+    if (waiting) return channelPage(c, ch, { error: `${waiting} segment(s) are still waiting for storage: delete the channel once they are uploaded` }, 409);
     deleteChannel(deps.db, ch.id);
     return c.redirect('/admin/channels?deleted=1', 303);
   });

@@ -5,6 +5,8 @@
  * In: AppDeps. Out: server-rendered pages and htmx fragments.
  */
 import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
 import type { AppDeps } from '../deps.ts';
 import { adminGuard, type AdminEnv } from './session.ts';
 import { bootstrapAdmin, mountAuthRoutes } from './auth-routes.ts';
@@ -19,8 +21,15 @@ import { logger } from '../../log.ts';
 
 const log = logger('admin');
 
+/** form and JSON bodies of the console and API are small; anything larger is refused before it is read */
+const MAX_ADMIN_BODY = 64 * 1024;
+
 export function adminGuards(app: Hono, deps: AppDeps): void {
   const guard = adminGuard(deps.db);
+  const limit = bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: (c) => c.json({ error: 'too-large', reason: `body over ${MAX_ADMIN_BODY} bytes` }, 413) });
+  // the console must not be framed (clickjacking on Disable/Delete); the setup token must not leak in a Referer
+  const headers = secureHeaders({ xFrameOptions: 'DENY', referrerPolicy: 'no-referrer', contentSecurityPolicy: { frameAncestors: ["'none'"] } });
+  for (const p of ['/api', '/api/*', '/admin', '/admin/*']) app.use(p, headers, limit);
   app.use('/api', guard);
   app.use('/api/*', guard);
   app.use('/admin', guard);

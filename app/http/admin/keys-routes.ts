@@ -55,7 +55,8 @@ export function mountKeyRoutes(app: Hono<AdminEnv>, deps: AppDeps): void {
     const id = c.req.param('id');
     if (!getKey(deps.db, id)) return show(c, { error: 'no such access key' }, 404);
     const f = await formOf(c);
-    const scope = (f.scope ?? '').trim() || '*';
+    // an emptied field must not silently widen the key to every bucket
+    const scope = (f.scope ?? '').trim();
     const problem = scopeProblem(scope);
     if (problem) return show(c, { error: `${id}: ${problem}` }, 400);
     updateKey(deps.db, id, { scope, canPush: f.canPush === '1', canPlay: f.canPlay === '1', description: (f.description ?? '').slice(0, 128) });

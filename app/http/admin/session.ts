@@ -43,10 +43,10 @@ export function startSession(c: Context, db: Db, userId: number): string {
   return csrf;
 }
 
-export function endSession(c: Context, db: Db): void {
+export function endSession(c: Context, db: Db, o: { keepCookie?: boolean } = {}): void {
   const token = getCookie(c, SESSION_COOKIE);
   if (token) deleteAdminSession(db, tokenHash(token));
-  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) });
+  if (!o.keepCookie) deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) });
 }
 
 export function currentSession(c: Context, db: Db): AdminCtx | undefined {

@@ -79,7 +79,8 @@ export function authenticateOss(r: OssAuthRequest): OssAuthResult {
       ['OSSAccessKeyId', key.id], ['SignatureProvided', clip(given, 128)], ['StringToSign', toSign[0]!],
     ]);
   }
-  if ((r.write && !key.canPush) || !keyCovers(key, r.bucket, r.channel))
+  // writes need the push right; reads (stat shows encoder addresses) need push or play
+  if ((r.write ? !key.canPush : !key.canPush && !key.canPlay) || !keyCovers(key, r.bucket, r.channel))
     return deny(403, 'AccessDenied', 'You have no right to access this resource.', `key ${key.id} out of scope for ${r.bucket}/${r.channel ?? ''}`);
   touchKey(r.db, key.id, r.nowMs);
   return { ok: true, key };

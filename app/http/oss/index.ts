@@ -5,6 +5,7 @@
  * Out: OSS XML answers. Bucket from a virtual host or the path (core/oss/target.ts), signature
  * checked against the access keys in SQLite (auth.ts), then one of the nine operations.
  */
+import { rawTarget } from '../request.ts';
 import type { Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
 import { RESERVED_PREFIXES } from '../app.ts';
@@ -18,13 +19,6 @@ import { pickOperation, runOperation } from './operations.ts';
 
 const log = logger('oss-api');
 
-/** the request target as sent (node's server gives it raw); an in-process Request has only its URL */
-function rawTarget(c: Context): string {
-  const raw = (c.env as { incoming?: { url?: unknown } } | undefined)?.incoming?.url;
-  if (typeof raw === 'string' && raw.startsWith('/')) return raw;
-  const u = new URL(c.req.url);
-  return u.pathname + u.search;
-}
 
 /** cheap test before any parsing: is `live` or `vod` a parameter name of this query? */
 export function isOssQuery(rawQuery: string): boolean {

@@ -4,6 +4,8 @@
  * Out: OSS XML answers built by core/oss/live-channel.ts; state from the channels and sessions
  * tables and the recorder's live sessions; VOD through vod/build.ts (same code as CLI and JSON API).
  */
+import { backlog } from '../../../db/repos/segments.ts';
+import { readBounded } from '../request.ts';
 import type { AppDeps } from '../deps.ts';
 import { deleteChannel, getChannel, isLive, listChannels, updateChannel, upsertChannel } from '../../../db/repos/channels.ts';
 import { channelHistory } from '../../../db/repos/sessions.ts';
@@ -27,27 +29,6 @@ export type Op = { ok: true; name: OpName; channel?: string; playlist?: string; 
 
 const MAX_BODY = 64 * 1024;
 
-/** the body, or undefined once it passes `max` bytes (a chunked body has no Content-Length to check first) */
-async function readBounded(req: Request, max: number): Promise<Uint8Array | undefined> {
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) out.set(p, o), (o += p.length);
-  return out;
-}
 
 /** which operation a request is, from its verb, object and sub-resources (before authentication: names only) */
 export function pickOperation(method: string, object: string, q: Map<string, string>): Op {
@@ -193,6 +174,7 @@ export async function runOperation(deps: AppDeps, ctx: OssCtx, op: Extract<Op, {
       return ossXml(ctx, liveChannelHistory(channelHistory(deps.db, channel.id, 10).map((s) => ({ startMs: s.startedAt, endMs: s.endedAt, remoteAddr: s.remoteAddr }))));
     case 'DeleteLiveChannel':
       if (live(name) || isLive(deps.db, channel.id)) return liveConflict(ctx, 'A live channel cannot be deleted');
+      if (backlog(deps.db, channel.id).count) return liveConflict(ctx, 'The channel still has segments waiting for storage; try again once they are uploaded');
       deleteChannel(deps.db, channel.id); // its objects stay in the bucket, as in OSS
       return ossEmpty(ctx, 204);
     case 'PostVodPlaylist':
