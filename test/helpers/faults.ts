@@ -3,6 +3,7 @@
  * test can SIGKILL or SIGTERM, control of the test RGW's radosgw (scripts/rgw-ctl.sh on
  * TEST_RGW_DATA), and readers for the bucket listing, the segment index and the live playlist.
  */
+import { listAll as listAllEntries } from '../../app/vod/rebuild.ts';
 import path from 'node:path';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -69,14 +70,7 @@ export async function startChildGateway(env: Record<string, string>): Promise<Ch
 
 /** every key under prefix, in byte order */
 export async function listAll(storage: Storage, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await storage.list(bucket, prefix, marker);
-    keys.push(...page.entries.map((e) => e.key));
-    marker = page.nextMarker;
-  } while (marker);
-  return keys;
+  return (await listAllEntries(storage, bucket, prefix)).entries.map((e) => e.key);
 }
 
 export interface IndexRow { id: number; seq: number; discSeq: number; key: string; state: string; durationMs: number; sessionId: number | null }

@@ -12,18 +12,8 @@ import { getChannel } from '../../db/repos/channels.ts';
 import { buildPushUrl } from '../../app/core/signing/index.ts';
 import { sessions, segments } from '../../db/schema.ts';
 import { eq } from 'drizzle-orm';
-import type { Storage } from '../../app/storage/types.ts';
+import { listAll } from '../helpers/faults.ts';
 
-async function listAll(storage: Storage, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await storage.list(bucket, prefix, marker);
-    keys.push(...page.entries.map((e) => e.key));
-    marker = page.nextMarker;
-  } while (marker);
-  return keys;
-}
 
 async function settled(gw: TestGateway, bucket: string, channel: string) {
   const ch = getChannel(gw.db, bucket, channel)!;
