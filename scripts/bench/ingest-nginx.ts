@@ -120,13 +120,15 @@ export function pollHls(hlsDir: string, streams: string[]) {
  * Delay from a fragment's last frame to its being listed: listedAt − (anchor + media offset + extinf),
  * the anchor being the birth time of the stream's first fragment (≈ its first keyframe's arrival),
  * the same anchoring the gateway uses (wall clock at the first A/V tag + media time).
+ * `steady`: only fragments ending at or after steadyFrom (past the start-up of all pushes).
  * The last fragment of each stream (closed by the end of the push, not a keyframe) is left out.
  * `direct`: listedAt − birth of the next fragment, which nginx opens on the very keyframe that
  * closes this one, i.e. the delay against the observed arrival; `anchored − direct` is the error
  * of the anchored reference itself (the pace of `-re` against the first frame's arrival).
  */
-export function nginxDelays(frags: NginxFragment[]): { delays: number[]; direct: number[]; count: number } {
+export function nginxDelays(frags: NginxFragment[], steadyFrom: number): { delays: number[]; steady: number[]; direct: number[]; count: number } {
   const delays: number[] = [];
+  const steady: number[] = [];
   const direct: number[] = [];
   const byStream = new Map<string, NginxFragment[]>();
   for (const f of frags) byStream.set(f.stream, [...(byStream.get(f.stream) ?? []), f]);
@@ -135,10 +137,12 @@ export function nginxDelays(frags: NginxFragment[]): { delays: number[]; direct:
     const first = list[0]!;
     if (first.bornAt === undefined) continue;
     list.slice(0, -1).forEach((f, i) => {
-      delays.push(f.listedAt - (first.bornAt! + (f.tsMs - first.tsMs) + f.extinfMs));
+      const end = first.bornAt! + (f.tsMs - first.tsMs) + f.extinfMs;
+      delays.push(f.listedAt - end);
+      if (end >= steadyFrom) steady.push(f.listedAt - end);
       const next = list[i + 1]!;
       if (next.bornAt !== undefined) direct.push(f.listedAt - next.bornAt);
     });
   }
-  return { delays, direct, count: frags.length };
+  return { delays, steady, direct, count: frags.length };
 }

@@ -36,6 +36,8 @@ if (TARGETS.includes('rgw') && !s3) {
   process.exit(2);
 }
 type Target = 'local' | 'rgw' | 'nginx';
+/** segments ending this long after the pushes started count as steady state (start-up of N sessions excluded) */
+const STEADY_MS = 15_000;
 const log = (s: string) => process.stderr.write(`[bench-ingest ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
@@ -47,7 +49,8 @@ const killAll = () => {
 };
 process.on('exit', () => {
   killAll();
-  fs.rmSync(WORK, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) process.stderr.write(`[bench-ingest] kept ${WORK}\n`);
+  else fs.rmSync(WORK, { recursive: true, force: true });
 });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { log(`${sig}: cleaning up`); process.exit(130); });
 const DEADLINE_MS = Number(process.env.BENCH_TIMEOUT_SEC ?? 1800) * 1000;
@@ -122,7 +125,7 @@ async function setupGateway(kind: 'local' | 'rgw', n: number): Promise<GwSetup> 
   const [httpPort, rtmpPort] = [await freePort(), await freePort()];
   const bucket = `bench-ingest-${kind}-${Date.now().toString(36)}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtmpPort), BIND: '127.0.0.1', LOG_LEVEL: 'warn',
+    ...process.env, DATA_DIR: dataDir, HTTP_PORT: String(httpPort), RTMP_PORT: String(rtmpPort), BIND: '127.0.0.1', LOG_LEVEL: process.env.BENCH_GW_LOG_LEVEL ?? 'warn',
     S3_ENDPOINT: '', S3_ACCESS_KEY_ID: '', S3_SECRET_ACCESS_KEY: '',
     ...(kind === 'rgw' && s3 ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey } : {}),
   };
@@ -140,10 +143,13 @@ async function setupGateway(kind: 'local' | 'rgw', n: number): Promise<GwSetup> 
 }
 
 async function runGateway(kind: 'local' | 'rgw', g: GwSetup, n: number, file: string): Promise<Result> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/main.ts')], { env: g.env, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/main.ts')], { env: g.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.add(proc);
   let warnLines = 0;
   let lastWarn = '';
+  const gwLog = fs.createWriteStream(path.join(g.dataDir, `gateway-${n}.log`));
+  proc.stdout!.pipe(gwLog, { end: false });
+  proc.stderr!.pipe(gwLog, { end: false });
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
     for (const l of d.split('\n').filter((x) => /\b(WARN|ERROR)\b/.test(x))) { warnLines += 1; lastWarn = l; }
   });
@@ -168,19 +174,23 @@ async function runGateway(kind: 'local' | 'rgw', g: GwSetup, n: number, file: st
   const wallSec = (Date.now() - t0) / 1000;
   const peak = sampler.peak();
   sampler.stop();
-  const rows = db.prepare(`select session_id s, start_ms st, duration_ms d, stored_at sa, attempts a, state from segments where created_at >= ? order by session_id, start_ms`).all(t0) as
-    { s: number; st: number; d: number; sa: number | null; a: number; state: string }[];
+  const rows = db.prepare(`select session_id s, start_ms st, duration_ms d, created_at ca, stored_at sa, attempts a, state from segments where created_at >= ? order by session_id, start_ms`).all(t0) as
+    { s: number; st: number; d: number; ca: number; sa: number | null; a: number; state: string }[];
   db.close();
   // leave out each session's last segment (cut by the end of the push, not by a keyframe)
   const lastOf = new Map<number, number>();
   for (const r of rows) lastOf.set(r.s, r.st);
-  const delays = rows.filter((r) => r.sa !== null && lastOf.get(r.s) !== r.st).map((r) => r.sa! - (r.st + r.d));
+  const counted = rows.filter((r) => r.sa !== null && lastOf.get(r.s) !== r.st);
+  const delays = counted.map((r) => r.sa! - (r.st + r.d));
+  const steady = counted.filter((r) => r.st + r.d >= t0 + STEADY_MS).map((r) => r.sa! - (r.st + r.d));
+  // where the time goes: last frame -> index row (segmenter: ffmpeg cut, CSV line, probe), row -> stored (upload queue + PUT)
+  const split = { cut: counted.map((r) => r.ca - (r.st + r.d)), upload: counted.map((r) => r.sa! - r.ca) };
   proc.kill('SIGTERM');
   await Promise.race([exited, sleep(30_000)]);
   if (proc.exitCode === null && proc.pid) process.kill(-proc.pid, 'SIGKILL');
   const errors = pushed.failed + warnLines + rows.filter((r) => r.a > 0 || r.state !== 'stored').length + left.children.length + left.spooled;
   if (errors) log(`${kind} x${n}: ${pushed.failed} pushes failed (${pushed.stderr}), ${warnLines} warn/error lines (last: ${lastWarn.slice(0, 300)}), left: ${JSON.stringify(left)}`);
-  return { target: kind, streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, segments: rows.length, errors };
+  return { target: kind, streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, steady, split, segments: rows.length, errors };
 }
 
 async function runNginx(n: number, file: string): Promise<Result> {
@@ -211,10 +221,10 @@ async function runNginx(n: number, file: string): Promise<Result> {
   await ngx.stop();
   started.delete(ngx.proc);
   const errLog = fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8').split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l)) : [];
-  const { delays, direct, count } = nginxDelays(frags);
+  const { delays, steady, direct, count } = nginxDelays(frags, t0 + STEADY_MS);
   const errors = pushed.failed + errLog.length;
   if (errors) log(`nginx x${n}: ${pushed.failed} pushes failed (${pushed.stderr}), error.log: ${errLog.slice(-2).join(' | ')}`);
-  return { target: 'nginx', streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, direct, segments: count, errors };
+  return { target: 'nginx', streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, steady, direct, segments: count, errors };
 }
 
 async function cleanRgw(bucket: string) {
@@ -236,6 +246,7 @@ async function main() {
     for (const t of TARGETS) {
       log(`${t}: ${n} stream(s) x ${SECONDS} s … (loadavg ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
       const r = t === 'nginx' ? await runNginx(n, file) : await runGateway(t, setups[t]!, n, file);
+      if (r.split) log(`${t} x${n}: last frame -> index row p50/p99 ${pct(r.split.cut, 50)}/${pct(r.split.cut, 99)} ms, row -> stored ${pct(r.split.upload, 50)}/${pct(r.split.upload, 99)} ms`);
       log(`${t} x${n}: ${r.cpuSec.toFixed(2)} CPU s in ${r.wallSec.toFixed(1)} s, peak ${r.peakRssMB.toFixed(0)} MB RSS, ${r.segments} segments, p50 ${pct(r.delays, 50)} ms, ${r.errors} errors`);
       results.push(r);
     }
