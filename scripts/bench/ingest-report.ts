@@ -16,7 +16,7 @@ export interface Result {
   delays: number[];
   /** the delays of segments ending ≥ 15 s after the pushes started */
   steady: number[];
-  /** nginx only: listed − birth of the next fragment (the observed arrival of the closing keyframe) */
+  /** against the observed cut: nginx listed − birth of its next fragment; gateway stored − birth of the next spool file */
   direct?: number[];
   /** gateway only: last frame -> index row (segmenter), index row -> stored (uploads) */
   split?: { cut: number[]; upload: number[] };
@@ -62,9 +62,10 @@ export function renderTable(rs: Result[], o: { seconds: number; file: string; lo
       ns.flatMap((n) => (['local', 'rgw'] as const).map((t) => get(t, n)).filter((r): r is Result => !!r?.split)
         .map((r) => `${r.target} ${r.streams}: ${pp(r.split!.cut)} + ${pp(r.split!.upload)}`)).join('; ') + '.',
     '',
-    'nginx-rtmp measured against the observed arrival of the closing keyframe instead (playlist mtime − birth of the next fragment), p50 / p99 ms: ' +
-      ns.map((n) => get('nginx', n)).filter((r): r is Result => !!r?.direct?.length)
-        .map((r) => `${r.streams} stream(s): ${Math.round(o.pct(r.direct!, 50))} / ${Math.round(o.pct(r.direct!, 99))}`).join('; ') + '.',
+    '',
+    '| streams | against the observed cut, p50 / p99 ms: gateway local (stored − birth of the next spool segment) | gateway RGW | nginx-rtmp (listed − birth of the next fragment) |',
+    '|---:|---:|---:|---:|',
+    ...ns.map((n) => `| ${n} | ${pp(get('local', n)?.direct)} | ${pp(get('rgw', n)?.direct)} | ${pp(get('nginx', n)?.direct)} |`),
   ];
   return lines.join('\n');
 }

@@ -116,6 +116,34 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
+/**
+ * Birth times (statx) of the segmenter's spool files, polled every 50 ms: ffmpeg opens segment
+ * i+1 on the keyframe that closes segment i, so that birth is the observed cut of segment i.
+ */
+function pollSpool(spoolDir: string) {
+  const born = new Map<string, number>(); // "<session>/<file>" -> birth ms
+  const tick = () => {
+    let dirs: string[] = [];
+    try {
+      dirs = fs.readdirSync(spoolDir);
+    } catch { return; }
+    for (const d of dirs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(path.join(spoolDir, d));
+      } catch { continue; }
+      for (const n of names) {
+        if (!/^r\d+-\d{6}\.ts$/.test(n) || born.has(`${d}/${n}`)) continue;
+        try {
+          born.set(`${d}/${n}`, fs.statSync(path.join(spoolDir, d, n)).birthtimeMs);
+        } catch { /* uploaded and removed meanwhile */ }
+      }
+    }
+  };
+  const timer = setInterval(tick, 50);
+  return { stop: () => { clearInterval(timer); return born; } };
+}
+
 interface GwSetup { dataDir: string; env: NodeJS.ProcessEnv; urls: string[]; bucket: string }
 
 /** DATA_DIR, a key and 16 channels (frag-duration 5) made through the CLI, push URLs signed by it */
@@ -161,6 +189,7 @@ async function runGateway(kind: 'local' | 'rgw', g: GwSetup, n: number, file: st
   const sampler = sampleTree(proc.pid!);
   const idleMB = sampler.peak().rssMB;
   sampler.resetPeaks();
+  const spool = pollSpool(path.join(g.dataDir, 'spool'));
   const t0 = Date.now();
   const cpu0 = sampler.cpuSec();
   const pushed = await pushAll(file, g.urls.slice(0, n));
@@ -174,6 +203,7 @@ async function runGateway(kind: 'local' | 'rgw', g: GwSetup, n: number, file: st
   const wallSec = (Date.now() - t0) / 1000;
   const peak = sampler.peak();
   sampler.stop();
+  const born = spool.stop();
   const rows = db.prepare(`select session_id s, start_ms st, duration_ms d, created_at ca, stored_at sa, attempts a, state from segments where created_at >= ? order by session_id, start_ms`).all(t0) as
     { s: number; st: number; d: number; ca: number; sa: number | null; a: number; state: string }[];
   db.close();
@@ -184,13 +214,22 @@ async function runGateway(kind: 'local' | 'rgw', g: GwSetup, n: number, file: st
   const delays = counted.map((r) => r.sa! - (r.st + r.d));
   const steady = counted.filter((r) => r.st + r.d >= t0 + STEADY_MS).map((r) => r.sa! - (r.st + r.d));
   // where the time goes: last frame -> index row (segmenter: ffmpeg cut, CSV line, probe), row -> stored (upload queue + PUT)
+  // against the observed cut (birth of the session's next spool file; one ffmpeg run per session here)
+  const direct: number[] = [];
+  const idx = new Map<number, number>();
+  for (const r of rows) {
+    const i = idx.get(r.s) ?? 0;
+    idx.set(r.s, i + 1);
+    const next = born.get(`${r.s}/r1-${String(i + 1).padStart(6, '0')}.ts`);
+    if (r.sa !== null && lastOf.get(r.s) !== r.st && next !== undefined) direct.push(r.sa - next);
+  }
   const split = { cut: counted.map((r) => r.ca - (r.st + r.d)), upload: counted.map((r) => r.sa! - r.ca) };
   proc.kill('SIGTERM');
   await Promise.race([exited, sleep(30_000)]);
   if (proc.exitCode === null && proc.pid) process.kill(-proc.pid, 'SIGKILL');
   const errors = pushed.failed + warnLines + rows.filter((r) => r.a > 0 || r.state !== 'stored').length + left.children.length + left.spooled;
   if (errors) log(`${kind} x${n}: ${pushed.failed} pushes failed (${pushed.stderr}), ${warnLines} warn/error lines (last: ${lastWarn.slice(0, 300)}), left: ${JSON.stringify(left)}`);
-  return { target: kind, streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, steady, split, segments: rows.length, errors };
+  return { target: kind, streams: n, cpuSec, wallSec, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, idleRssMB: idleMB, maxProcs: peak.maxProcs, delays, steady, direct, split, segments: rows.length, errors };
 }
 
 async function runNginx(n: number, file: string): Promise<Result> {
