@@ -62,7 +62,6 @@ export function renderTable(rs: Result[], o: { seconds: number; file: string; lo
       ns.flatMap((n) => (['local', 'rgw'] as const).map((t) => get(t, n)).filter((r): r is Result => !!r?.split)
         .map((r) => `${r.target} ${r.streams}: ${pp(r.split!.cut)} + ${pp(r.split!.upload)}`)).join('; ') + '.',
     '',
-    '',
     '| streams | against the observed cut, p50 / p99 ms: gateway local (stored − birth of the next spool segment) | gateway RGW | nginx-rtmp (listed − birth of the next fragment) |',
     '|---:|---:|---:|---:|',
     ...ns.map((n) => `| ${n} | ${pp(get('local', n)?.direct)} | ${pp(get('rgw', n)?.direct)} | ${pp(get('nginx', n)?.direct)} |`),

@@ -6,7 +6,9 @@
  * nginx + libnginx-mod-rtmp (`hls on`, local disk).
  *   S3_ENDPOINT=http://127.0.0.1:7490 S3_ACCESS_KEY_ID=testkey S3_SECRET_ACCESS_KEY=testsecret node --import tsx scripts/bench/ingest.ts
  * BENCH_STREAMS (default 1,4,16), BENCH_SECONDS (push length, default 40), BENCH_TARGETS
- * (default local,rgw,nginx; rgw needs S3_*). Markdown table on stdout, progress on stderr.
+ * (default local,rgw,nginx; rgw needs S3_*), BENCH_TIMEOUT_SEC (whole run, default 1800), BENCH_KEEP=1
+ * (keep the temp dir: gateway logs, SQLite), BENCH_GW_LOG_LEVEL (default warn). Markdown tables on
+ * stdout, progress on stderr. Every process started is killed on exit, Ctrl-C and timeout.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
