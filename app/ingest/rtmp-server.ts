@@ -241,6 +241,7 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
       resume: () => {
         if (paused && state === 'publishing') {
           paused = false;
+          socket.setTimeout(opts.idleTimeoutSec * 1000); // silence counts again
           socket.resume();
         }
       },
@@ -259,6 +260,8 @@ function handleConnection<T>(socket: net.Socket, opts: RtmpIngestOptions<T>) {
       else if (packet.codec_type === 8 && packet.flags === 0) headers.audio = tag;
       if (!p.onTag(tag, { type: packet.codec_type, keyframe, dts: packet.dts })) {
         paused = true;
+        // we stopped reading (the segmenter is behind): that is not the encoder going silent
+        socket.setTimeout(0);
         socket.pause();
       }
     };

@@ -2,7 +2,7 @@
  * @module scripts/bench/vod
  * Benchmark: a 24-hour VOD (17,280 five-second segments) built from the SQLite index against the
  * seed's method (LIST the prefix, HEAD every object for `extinf`) on the same RGW data, same run.
- *   S3_ENDPOINT=http://127.0.0.1:7480 S3_ACCESS_KEY_ID=testkey S3_SECRET_ACCESS_KEY=testsecret npx tsx scripts/bench/vod.ts
+ *   S3_ENDPOINT=http://127.0.0.1:7480 (or the shared RGW's :7490) S3_ACCESS_KEY_ID=testkey S3_SECRET_ACCESS_KEY=testsecret npx tsx scripts/bench/vod.ts
  * (TEST_S3_ENDPOINT / TEST_S3_ACCESS_KEY / TEST_S3_SECRET_KEY work too.) Prints a markdown table.
  */
 import fs from 'node:fs';
@@ -43,7 +43,7 @@ const time = async <R>(f: () => Promise<R>): Promise<[R, number]> => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => process.stderr.write(`[bench-vod] ${s}\n`);
 
-/** the seed's script: LIST (paginated) from the start marker, HEAD every key for extinf, stop past the end */
+/** the seed's script: LIST (paginated) from the start marker, HEAD every key for extinf, stop past the end, PUT the playlist */
 async function seedMethod(headConcurrency: number, signed: boolean): Promise<{ text: string; n: number }> {
   const prefix = `${channel}/`;
   const { entries } = await listAll(storage, bucket, prefix);
@@ -57,20 +57,36 @@ async function seedMethod(headConcurrency: number, signed: boolean): Promise<{ t
   const uris = signed
     ? { kind: 'signed' as const, base: s3.endpoint, bucket, accessKeyId: s3.accessKeyId, secret: s3.secretAccessKey, expires: Math.floor(Date.now() / 1000) + 3600 }
     : { kind: 'relative' as const };
-  return { text: buildVodPlaylist(segs, uris), n: segs.length };
+  const text = buildVodPlaylist(segs, uris);
+  await storage.put(bucket, `${channel}/seed-vod.m3u8`, Buffer.from(text), { contentType: 'application/x-mpegURL' });
+  return { text, n: segs.length };
 }
+
+const keyOf = (i: number) => `${channel}/${T + i * 5000}.ts`;
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-vod-'));
   const db = openDb(path.join(dir, 'bench.sqlite'));
   upsertChannel(db, bucket, channel);
   await storage.ensureBucket(bucket);
+  try {
+    await measure(db);
+  } finally {
+    // also after a failure: leave no 17,280 objects behind on a shared RGW
+    log('cleaning up');
+    const keys = [...Array.from({ length: N }, (_, i) => keyOf(i)), `${channel}/day.m3u8`, `${channel}/seed-vod.m3u8`];
+    for (let i = 0; i < keys.length; i += 1000) await storage.delete(bucket, keys.slice(i, i + 1000)).catch((e) => log(`delete failed: ${(e as Error).message}`));
+    db.$client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
+async function measure(db: ReturnType<typeof openDb>) {
   log(`writing ${N} objects into ${endpoint}/${bucket}/${channel}/ (concurrency 64)`);
   const body = new Uint8Array(188).fill(0x47);
   const items = Array.from({ length: N }, (_, i) => i);
   const [, writeMs] = await time(() =>
-    mapLimit(items, 64, (i) => storage.put(bucket, `${channel}/${T + i * 5000}.ts`, body, { contentType: 'video/mp2t', metadata: { extinf: formatDuration(5) } })));
+    mapLimit(items, 64, (i) => storage.put(bucket, keyOf(i), body, { contentType: 'video/mp2t', metadata: { extinf: formatDuration(5) } })));
   log(`written in ${(writeMs / 1000).toFixed(1)} s`);
 
   // the index as ingest leaves it: here filled by the rebuild path (also measured)
@@ -111,13 +127,13 @@ async function main() {
   const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
   const ratio = (ms: number) => `${(seedSeqMs / ms).toFixed(seedSeqMs / ms >= 10 ? 0 : 1)}x`;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
-  const reqs = String(N + Math.ceil(N / 1000));
+  const reqs = `${N + Math.ceil(N / 1000) + 1} (LIST pages + HEADs + 1 PUT)`;
   const rows = [
     ['index (SQLite), relative URIs, returned', fmt(idxRel.ms), kib(idxRel.bytes), '0', ratio(idxRel.ms)],
     ['index (SQLite), signed V2 URIs, returned', fmt(idxSig.ms), kib(idxSig.bytes), '0', ratio(idxSig.ms)],
     ['index (SQLite), relative URIs, stored', fmt(idxStore.ms), kib(idxStore.bytes), '1 PUT', ratio(idxStore.ms)],
-    ['seed: LIST + HEAD each, one at a time, signed', fmt(seedSeqMs), kib(seedSeq.text.length), reqs, '1x (baseline)'],
-    ['seed: LIST + HEAD each, 16 in flight, signed', fmt(seedParMs), kib(seedPar.text.length), reqs, ratio(seedParMs)],
+    ['seed: LIST + HEAD each, one at a time, signed, stored', fmt(seedSeqMs), kib(seedSeq.text.length), reqs, '1x (baseline)'],
+    ['seed: LIST + HEAD each, 16 in flight, signed, stored', fmt(seedParMs), kib(seedPar.text.length), reqs, ratio(seedParMs)],
   ];
   const out = [
     `${N} segments of 5 s (${(N * 5 / 3600).toFixed(1)} h), ${os.cpus().length} cores, node ${process.version}, single-node RGW (memstore) at ${new URL(endpoint).host}; index medians of ${runs} runs.`,
@@ -130,12 +146,6 @@ async function main() {
     `Setup in the same run: writing the ${N} objects took ${fmt(writeMs)} (64 PUTs in flight); \`index rebuild\` of all of them (LIST + 16 HEADs in flight + insert) took ${fmt(rebuildMs)}.`,
   ];
   process.stdout.write(out.join('\n') + '\n');
-
-  log('cleaning up');
-  for (let i = 0; i < N; i += 1000) await storage.delete(bucket, items.slice(i, i + 1000).map((j) => `${channel}/${T + j * 5000}.ts`));
-  await storage.delete(bucket, [`${channel}/day.m3u8`]);
-  db.$client.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((e) => {
