@@ -12,6 +12,8 @@ import { createStorage, type Storage } from './storage/index.ts';
 import { createUploader, type Uploader } from './uploads/queue.ts';
 import { createLivePlaylistWriter, type LivePlaylistWriter } from './uploads/live-playlist.ts';
 import { recoverSpool } from './uploads/recovery.ts';
+import { listChannels } from '../db/repos/channels.ts';
+import { lastSession } from '../db/repos/sessions.ts';
 import { startRetentionSweeper, type RetentionSweeper } from './retention/sweeper.ts';
 import { createRecorder, type Recorder } from './segmenter/recorder.ts';
 import { startRtmpIngest, type RtmpIngest } from './ingest/rtmp-server.ts';
@@ -78,6 +80,11 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
   const uploader = createUploader({ db, storage, playlists, events: { onSegmentStored: (b, k, body) => playbackCache.putSegment(b, k, body) } });
   const recovered = await recoverSpool({ db, spoolDir: config.spoolDir, ffprobePath: config.ffprobePath });
   for (const c of recovered.closed) playlists.sessionEnded(c.channelId, c.sessionId);
+  // a graceful stop inside the grace period left ended sessions without ENDLIST: finish them now unless an encoder returns
+  for (const ch of listChannels(db)) {
+    const last = lastSession(db, ch.id);
+    if (last?.status === 'ended' && !recovered.closed.some((c) => c.sessionId === last.id)) playlists.sessionEnded(ch.id, last.id);
+  }
   uploader.recover();
 
   const recorder = createRecorder({
