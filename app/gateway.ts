@@ -131,7 +131,7 @@ export async function startGateway(config: Config, extra: Pick<AppDeps, 'mounts'
     s.once('error', reject);
   });
   const httpPort = (server.address() as { port: number }).port;
-  log.info(`http listening on ${config.bind}:${httpPort}`);
+  log.info(`http listening on ${config.bind}:${httpPort}; admin console at ${config.publicHttpBase.replace(/:\d+$/, `:${httpPort}`)}/admin`);
 
   return {
     config, db, storage, uploader, playlists, recorder, rtmp, retention, httpPort, app,

@@ -48,6 +48,11 @@
       try { document.execCommand('copy'); done(); } catch (_) { /* selected for manual copy */ }
     }
   });
+  // the VOD page's timeline belongs to the chosen channel: choosing another one reloads it
+  document.addEventListener('change', function (e) {
+    var sel = e.target;
+    if (sel && sel.matches && sel.matches('select[data-reload-channel]')) location.assign('/admin/vod?channel=' + encodeURIComponent(sel.value));
+  });
   var start = function () {
     init(document);
     new MutationObserver(function () { init(document); }).observe(document.body, { childList: true, subtree: true });

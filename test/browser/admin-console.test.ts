@@ -5,6 +5,7 @@
  * the hls.js preview play. Also: CSRF refusal, redirect without a session, escaped description.
  */
 import { describe, it, before, after } from 'node:test';
+import { getChannel, upsertChannel } from '../../db/repos/channels.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -191,7 +192,7 @@ describe('admin console in Chromium', () => {
     assert.equal(h['hx-request'], 'true');
     assert.equal(h['x-csrf-token'], await page.inputValue('#vod input[name=_csrf]'));
     await page.waitForSelector('[data-testid=vod-result] video');
-    assert.match((await page.textContent('[data-testid=vod-result] .msg.ok'))!, /Stored cam\/from-timeline\.m3u8: \d+ segment/);
+    assert.match((await page.textContent('[data-testid=vod-result] .msg.ok'))!, /Stored [a-z0-9-]+\/cam\/from-timeline\.m3u8: \d+ segment/);
     assert.ok((await page.textContent('#vod-link'))!.startsWith(`${gw.httpBase}/${bucket}/cam/from-timeline.m3u8?AWSAccessKeyId=`));
     const t = () => page.evaluate(() => (document.getElementById('vod-preview') as HTMLVideoElement).currentTime);
     const from = await waitFor('preview to start', async () => ((await t()) > 0 ? await t() : undefined), 30_000, 200);
@@ -202,6 +203,12 @@ describe('admin console in Chromium', () => {
     assert.ok(to - from >= 3, `${from} -> ${to}`);
     assert.equal(new URL(page.url()).pathname, '/admin/vod', 'no full-page navigation');
     await shot('vod.png');
+    // the timeline follows the chosen channel: picking another one reloads the page for it
+    const other = getChannel(gw.db, bucket, 'cam2') ?? upsertChannel(gw.db, bucket, 'cam2').channel;
+    await page.goto(`${gw.httpBase}/admin/vod`);
+    await page.selectOption('select[name=channel]', String(other.id));
+    await page.waitForURL(new RegExp(`/admin/vod\\?channel=${other.id}$`));
+    assert.equal(await page.inputValue('select[name=channel]'), String(other.id));
   });
 
   it('fits a phone screen (screenshots at 390 px)', async () => {

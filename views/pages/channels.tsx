@@ -13,8 +13,8 @@ export function ChannelForm(p: { csrf: string; ch?: Channel; values?: Record<str
   return (
     <form method="post" action={p.ch ? `/admin/channels/${p.ch.id}` : '/admin/channels'} class="grid">
       <Csrf token={p.csrf} />
-      {!p.ch && <label>Bucket<input name="bucket" required pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" value={v('bucket', '')} /></label>}
-      {!p.ch && <label>Channel name<input name="name" required pattern="[A-Za-z0-9_\-]{1,100}" value={v('name', '')} /></label>}
+      {!p.ch && <label>Bucket<input name="bucket" required pattern="[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]" title="3-63 characters: a-z, 0-9, '.' and '-', starting and ending with a letter or digit" value={v('bucket', '')} /></label>}
+      {!p.ch && <label>Channel name<input name="name" required pattern="[A-Za-z0-9_\-]{1,100}" title="1-100 characters: letters, digits, '_' and '-'" value={v('name', '')} /></label>}
       <label>Playlist name<input name="playlistName" value={v('playlistName', p.ch?.playlistName ?? 'playlist.m3u8')} /></label>
       <label>FragDuration (s, 1–100)<input name="fragDuration" type="number" min="1" max="100" value={v('fragDuration', String(p.ch?.fragDuration ?? 5))} /></label>
       <label>FragCount (1–100)<input name="fragCount" type="number" min="1" max="100" value={v('fragCount', String(p.ch?.fragCount ?? 3))} /></label>

@@ -9,6 +9,7 @@ import { EXPIRY_CHOICES, DEFAULT_EXPIRY } from '../../app/http/admin/urls.ts';
 
 export interface VodResultView {
   error?: string;
+  bucket?: string;
   key?: string;
   segments?: number;
   durationSec?: number;
@@ -24,7 +25,7 @@ export function VodResult({ r }: { r?: VodResultView }) {
   if (r.error) return <div id="vod-result"><p class="msg err" role="alert">{r.error}</p></div>;
   return (
     <div id="vod-result" data-testid="vod-result">
-      <p class="msg ok">Stored {r.key}: {r.segments} segment(s), {r.durationSec?.toFixed(1)} s{r.discontinuities ? `, ${r.discontinuities} gap(s)` : ''}{r.pending ? `, ${r.pending} still uploading (not included)` : ''}.</p>
+      <p class="msg ok">Stored {r.bucket ? `${r.bucket}/` : ''}{r.key}: {r.segments} segment(s), {r.durationSec?.toFixed(1)} s{r.discontinuities ? `, ${r.discontinuities} gap(s)` : ''}{r.pending ? `, ${r.pending} still uploading (not included)` : ''}.</p>
       {r.link && (
         <div class="copy"><code id="vod-link" class="url">{r.link}</code><button type="button" class="sec" data-copy="vod-link">Copy</button></div>
       )}
@@ -39,7 +40,7 @@ export function VodForm(p: { csrf: string; channels: Channel[]; keys: AccessKey[
     <form method="post" action="/admin/vod" class="grid" id="vod" hx-post="/admin/vod" hx-target="#vod-result" hx-swap="outerHTML">
       <Csrf token={p.csrf} />
       <label class="wide">Channel
-        <select name="channel" required>
+        <select name="channel" required data-reload-channel="1">
           {p.channels.map((c) => <option value={String(c.id)} selected={String(c.id) === p.v.channel}>{c.bucket}/{c.name}</option>)}
         </select>
       </label>

@@ -47,7 +47,7 @@ export function mountVodRoutes(app: Hono<AdminEnv>, deps: AppDeps): void {
     // the preview plays through this gateway on the page's own origin, signed like any play link
     const chosen = keyId ? getKey(deps.db, keyId) : undefined;
     const key = chosen ?? keysFor(deps, ch).find((k) => k.enabled && k.canPlay && keyCovers(k, ch.bucket, ch.name));
-    const view: VodResultView = { key: r.key, segments: r.segments, durationSec: r.durationMs / 1000, discontinuities: r.discontinuities, pending: r.pending };
+    const view: VodResultView = { bucket: ch.bucket, key: r.key, segments: r.segments, durationSec: r.durationMs / 1000, discontinuities: r.discontinuities, pending: r.pending };
     if (key && key.enabled && key.canPlay && keyCovers(key, ch.bucket, ch.name)) {
       const expires = Math.floor(Date.now() / 1000) + expiresIn;
       const sign = (base: string) => presignV2({ base, bucket: ch.bucket, key: r.key!, accessKeyId: key.id, secret: key.secret, expires });
