@@ -34,5 +34,5 @@ export function logger(component: string): Logger {
 
 /** strip signatures and secrets from a URL or query before logging */
 export function redact(s: string): string {
-  return s.replace(/((?:Signature|X-Amz-Signature|secret|Secret)=)[^&\s]*/g, '$1***');
+  return s.replace(/((?:Signature|X-Amz-Signature|X-Amz-Security-Token|SecurityToken|security-token|secret|Secret)=)[^&\s]*/g, '$1***');
 }

@@ -103,14 +103,10 @@ export function createRecorder(o: {
           label,
           onSegment(seg) {
             const row = o.db.$client.transaction(() => {
-              if (firstSegment) {
-                firstSegment = false;
-                // a new session after earlier segments starts a discontinuity
-                const prev = lastSegment(o.db, channel.id);
-                if (prev) {
-                  discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
-                }
-              }
+              // a new session after earlier segments, or a restarted segmenter (timestamps begin again), starts a discontinuity
+              const bump = firstSegment ? lastSegment(o.db, channel.id) !== undefined : seg.afterRestart;
+              firstSegment = false;
+              if (bump) discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
               const seq = reserveSeq(o.db, channel.id);
               const r = insertSegment(o.db, {
                 channelId: channel.id, sessionId: session.id, seq, discSeq, key: segmentKey(channel.name, seg.startMs),

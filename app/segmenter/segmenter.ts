@@ -12,12 +12,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import ffmpeg from 'fluent-ffmpeg';
+import { getRetryDelay, type RetryPolicy } from '../core/backoff.ts';
 import { segmenterArgs, parseSegmentCsvLine, type CsvSegment } from '../core/ffmpeg-args.ts';
 import { logger } from '../log.ts';
 
 const log = logger('segmenter');
 const FLV_HEADER = Buffer.from([0x46, 0x4c, 0x56, 0x01, 0x05, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00]);
-const RESTART_PAUSE_MS = 1000;
+/** pause before restarting a crashed ffmpeg: 1 s, doubling while runs keep dying within a minute, at most 30 s */
+const RESTART: RetryPolicy = { baseMs: 1000, maxMs: 30_000 };
+const STABLE_RUN_MS = 60_000;
 const EXIT_WAIT_MS = 15_000;
 
 export interface FinishedSegment {
@@ -26,6 +29,8 @@ export interface FinishedSegment {
   /** wall-clock ms of the segment's first frame */
   startMs: number;
   durationMs: number;
+  /** first segment after a restarted ffmpeg: its timestamps start again near 0 (players need a discontinuity) */
+  afterRestart: boolean;
 }
 
 export interface SegmenterOptions {
@@ -53,6 +58,7 @@ type Proc = ChildProcessByStdio<Writable, Readable, Readable>;
 export function startSegmenter(o: SegmenterOptions): Segmenter {
   fs.mkdirSync(o.dir, { recursive: true });
   let run = 0;
+  let quickCrashes = 0;
   let proc: Proc | undefined;
   let finishing = false;
   let waitingForKeyframe = false;
@@ -66,7 +72,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
   // segments are handed on strictly in order, also when one needs a probe first
   let chain: Promise<void> = Promise.resolve();
 
-  const record = async (csv: CsvSegment, firstOfRun: boolean, runBase: number) => {
+  const record = async (csv: CsvSegment, firstOfRun: boolean, runBase: number, runNo: number) => {
     const file = path.join(o.dir, path.basename(csv.file));
     let size = 0;
     try {
@@ -87,7 +93,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
     lastStartMs = startMs;
     const durationMs = Math.round((csv.endSec - startSec) * 1000);
     try {
-      o.onSegment({ path: file, size, startMs, durationMs });
+      o.onSegment({ path: file, size, startMs, durationMs, afterRestart: firstOfRun && runNo > 1 });
     } catch (e) {
       log.error(`${o.label}: recording segment ${file} failed: ${(e as Error).message}`);
     }
@@ -99,6 +105,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
     const thisRun = run;
     const args = segmenterArgs({ fragDurationSec: o.fragDurationSec, outPattern: path.join(o.dir, `r${run}-%06d.ts`) });
     // its own process group: a Ctrl-C meant for the gateway must not kill ffmpeg mid-segment (we end it via stdin)
+    const startedAt = Date.now();
     const p = spawn(o.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     proc = p;
     let stderr = '';
@@ -116,7 +123,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
       const runBase = anchor && runFirstDts !== undefined ? anchor.wallMs + (runFirstDts - anchor.dts) : Date.now();
       const first = firstOfRun;
       firstOfRun = false;
-      chain = chain.then(() => record(csv, first, runBase));
+      chain = chain.then(() => record(csv, first, runBase, thisRun));
     });
     exited = new Promise<void>((resolve) => {
       p.on('error', (e) => log.error(`${o.label}: cannot run ffmpeg (${o.ffmpegPath}): ${e.message}`));
@@ -128,7 +135,9 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
           resolve();
           return;
         }
-        log.warn(`${o.label}: ffmpeg run ${thisRun} exited with ${code ?? signal} mid-stream (${lastLine(stderr)}); restarting in ${RESTART_PAUSE_MS} ms`);
+        quickCrashes = Date.now() - startedAt < STABLE_RUN_MS ? quickCrashes + 1 : 1;
+        const pause = getRetryDelay(RESTART, quickCrashes, () => 1);
+        log.warn(`${o.label}: ffmpeg run ${thisRun} exited with ${code ?? signal} mid-stream (${lastLine(stderr)}); restarting in ${pause} ms`);
         resolve();
         // a publisher paused for this stdin's back-pressure would wait forever for a 'drain' that never comes
         drainCb?.();
@@ -138,7 +147,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
           waitingForKeyframe = true;
           proc?.stdin.write(FLV_HEADER);
           for (const t of o.headerTags()) proc?.stdin.write(t);
-        }, RESTART_PAUSE_MS);
+        }, pause);
       });
     });
   };

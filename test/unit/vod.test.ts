@@ -300,6 +300,8 @@ describe('pure parts', () => {
     assert.equal(isCut(seg(0, 2000, null), seg(3001, 2000, null)), true, 'rebuilt rows: gap only');
     assert.equal(isCut(seg(0, 2000, null), seg(2000, 2000, 7)), false, 'unknown session, continuous');
     assert.equal(isCut(seg(5000, 2000, 1), seg(5500, 2000, 1)), true, 'overlap: the clock jumped back');
+    assert.equal(isCut({ ...seg(0, 2000, 1), discSeq: 3 }, { ...seg(2000, 2000, 1), discSeq: 4 }), true, 'segmenter restarted in the session');
+    assert.equal(isCut({ ...seg(0, 2000, 1), discSeq: 3 }, { ...seg(2000, 2000, 1), discSeq: 3 }), false);
   });
   it('TARGETDURATION is the ceil of the longest EXTINF as written', () => {
     const p = (ms: number) => buildVodPlaylist([seg(0, ms, 1)], { kind: 'relative' }).split('\n')[3];

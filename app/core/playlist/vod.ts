@@ -13,6 +13,8 @@ export interface VodSegment {
   sessionId: number | null;
   /** object key, `<channel>/<13-digit ms>.ts` */
   key: string;
+  /** the index's discontinuity number: it changes at a new session and after a segmenter restart */
+  discSeq?: number;
 }
 
 /**
@@ -26,6 +28,8 @@ export const CUT_TOLERANCE_MS = 1000;
 /** does `next` not continue `prev` (other publish session, or a time gap/overlap beyond tolerance)? */
 export function isCut(prev: VodSegment, next: VodSegment, toleranceMs = CUT_TOLERANCE_MS): boolean {
   if (prev.sessionId !== null && next.sessionId !== null && prev.sessionId !== next.sessionId) return true;
+  // within a session: a restarted segmenter starts its timestamps again even when no time was lost
+  if (prev.discSeq !== undefined && next.discSeq !== undefined && prev.discSeq !== next.discSeq) return true;
   return Math.abs(next.startMs - (prev.startMs + prev.durationMs)) > toleranceMs;
 }
 
