@@ -116,6 +116,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
     p.stdin.on('error', () => {}); // EPIPE when ffmpeg dies; handled by 'exit'
     p.stdin.on('drain', () => drainCb?.());
     const lines = readline.createInterface({ input: p.stdout });
+    const reported = new Set<string>();
     let firstOfRun = true;
     lines.on('line', (line) => {
       const csv = parseSegmentCsvLine(line);
@@ -123,6 +124,7 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
       const runBase = anchor && runFirstDts !== undefined ? anchor.wallMs + (runFirstDts - anchor.dts) : Date.now();
       const first = firstOfRun;
       firstOfRun = false;
+      reported.add(path.basename(csv.file));
       chain = chain.then(() => record(csv, first, runBase, thisRun));
     });
     exited = new Promise<void>((resolve) => {
@@ -141,6 +143,13 @@ export function startSegmenter(o: SegmenterOptions): Segmenter {
         resolve();
         // a publisher paused for this stdin's back-pressure would wait forever for a 'drain' that never comes
         drainCb?.();
+        // the file the crashed run had open has no end and no timing: left in the spool, start-up recovery would
+        // index it out of order, so it goes (its media is the gap the discontinuity marks)
+        for (const f of fs.readdirSync(o.dir)) {
+          if (!f.startsWith(`r${thisRun}-`) || reported.has(f)) continue;
+          fs.rmSync(path.join(o.dir, f), { force: true });
+          log.warn(`${o.label}: dropped ${f}, the unfinished segment of the crashed ffmpeg run`);
+        }
         setTimeout(() => {
           if (finishing) return;
           launch();

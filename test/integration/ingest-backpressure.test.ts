@@ -68,6 +68,8 @@ describe('segmenter crash mid-stream', () => {
     assert.deepEqual([...discs].sort((a, b) => a - b), discs);
     // ...and the first segment of the new run has media timestamps near 0, which is why
     const firstNew = segs[discs.indexOf(1)]!;
+    // nothing of the crashed run is left in the spool for start-up recovery to mis-index
+    assert.deepEqual(fs.readdirSync(path.join(gw.dataDir, 'spool', String(s.id))).filter((f) => f.endsWith('.ts')), []);
     const probe = await ffprobe(path.join(gw.dataDir, 'objects', bucket, firstNew.key));
     assert.ok(Number(probe.streams.find((x) => x.codec_type === 'video')!.start_time) < 3, JSON.stringify(probe.streams[0]));
   });
