@@ -28,7 +28,7 @@ export function checkChannel(c: string): NameCheck {
 
 export function checkPlaylistName(p: string): NameCheck {
   if (p.length < 6 || p.length > 128 || !PLAYLIST.test(p))
-    return { ok: false, reason: `invalid playlist name '${clip(p)}': 6-128 chars ending in .m3u8, only letters, digits, '_', '.' and '-'` };
+    return { ok: false, reason: `invalid playlist name '${clip(p)}': 6-128 chars ending in .m3u8, no '/': letters, digits, '_', '.' and '-' only` };
   return { ok: true };
 }
 
