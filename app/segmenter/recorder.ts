@@ -9,12 +9,11 @@ import type { Db } from '../../db/index.ts';
 import type { Segment } from '../../db/schema.ts';
 import { channels } from '../../db/schema.ts';
 import { eq, sql } from 'drizzle-orm';
-import { getChannelById, reserveSeq } from '../../db/repos/channels.ts';
+import { getChannelById } from '../../db/repos/channels.ts';
 import { getKey, keyCovers } from '../../db/repos/keys.ts';
 import { openSession, closeSession, updateSession } from '../../db/repos/sessions.ts';
-import { insertSegment, lastSegment, backlog } from '../../db/repos/segments.ts';
+import { addSpooledSegment, lastSegment, backlog } from '../../db/repos/segments.ts';
 import { initialTargetDuration } from '../core/playlist/live.ts';
-import { segmentKey } from '../core/object-keys.ts';
 import { startSegmenter, type Segmenter } from './segmenter.ts';
 import type { Publication } from '../ingest/rtmp-server.ts';
 import type { PublishContext } from '../ingest/publish-auth.ts';
@@ -107,13 +106,10 @@ export function createRecorder(o: {
               const bump = firstSegment ? lastSegment(o.db, channel.id) !== undefined : seg.afterRestart;
               firstSegment = false;
               if (bump) discSeq = o.db.update(channels).set({ discSeq: sql`${channels.discSeq} + 1` }).where(eq(channels.id, channel.id)).returning({ d: channels.discSeq }).get().d;
-              const seq = reserveSeq(o.db, channel.id);
-              const r = insertSegment(o.db, {
-                channelId: channel.id, sessionId: session.id, seq, discSeq, key: segmentKey(channel.name, seg.startMs),
-                startMs: seg.startMs, durationMs: seg.durationMs, size: seg.size, state: 'spooled', spoolPath: seg.path,
+              return addSpooledSegment(o.db, {
+                channelId: channel.id, sessionId: session.id, discSeq, channelName: channel.name,
+                startMs: seg.startMs, durationMs: seg.durationMs, size: seg.size, spoolPath: seg.path,
               });
-              o.db.$client.prepare('UPDATE sessions SET segments = segments + 1, bytes = bytes + ? WHERE id = ?').run(seg.size, session.id);
-              return r;
             })();
             entry.segments += 1;
             o.onSegmentRecorded(row);

@@ -9,9 +9,8 @@ import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Db } from '../../db/index.ts';
 import { liveSessions, closeSession, getSession } from '../../db/repos/sessions.ts';
-import { sessionSegments, insertSegment } from '../../db/repos/segments.ts';
-import { getChannelById, reserveSeq } from '../../db/repos/channels.ts';
-import { segmentKey } from '../core/object-keys.ts';
+import { sessionSegments, addSpooledSegment } from '../../db/repos/segments.ts';
+import { getChannelById } from '../../db/repos/channels.ts';
 import { logger } from '../log.ts';
 
 const log = logger('recovery');
@@ -52,14 +51,10 @@ export async function recoverSpool(o: { db: Db; spoolDir: string; ffprobePath: s
           continue;
         }
         const prev = sessionSegments(o.db, sessionId).at(-1);
-        const startMs = prev ? prev.startMs + prev.durationMs : session.startedAt;
+        // after the session's last known segment; keys stay strictly increasing
+        const startMs = Math.max(prev ? prev.startMs + prev.durationMs : session.startedAt, (prev?.startMs ?? 0) + 1);
         o.db.$client.transaction(() => {
-          const seq = reserveSeq(o.db, channel.id);
-          insertSegment(o.db, {
-            channelId: channel.id, sessionId, seq, discSeq: prev?.discSeq ?? channel.discSeq, key: segmentKey(channel.name, Math.max(startMs, (prev?.startMs ?? 0) + 1)),
-            startMs: Math.max(startMs, (prev?.startMs ?? 0) + 1), durationMs, size, state: 'spooled', spoolPath: file,
-          });
-          o.db.$client.prepare('UPDATE sessions SET segments = segments + 1, bytes = bytes + ? WHERE id = ?').run(size, sessionId);
+          addSpooledSegment(o.db, { channelId: channel.id, sessionId, discSeq: prev?.discSeq ?? channel.discSeq, channelName: channel.name, startMs, durationMs, size, spoolPath: file });
         })();
         orphans += 1;
       }

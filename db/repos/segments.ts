@@ -5,10 +5,25 @@
  */
 import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../index.ts';
-import { segments, type Segment } from '../schema.ts';
+import { segments, sessions, type Segment } from '../schema.ts';
+import { reserveSeq } from './channels.ts';
+import { segmentKey } from '../../app/core/object-keys.ts';
 
 export function insertSegment(db: Db, s: Omit<Segment, 'id' | 'attempts' | 'lastError' | 'storedAt' | 'createdAt'> & { createdAt?: number }): Segment {
   return db.insert(segments).values({ ...s, createdAt: s.createdAt ?? Date.now() }).returning().get();
+}
+
+/**
+ * a freshly cut segment of a session: the next media sequence number, the row in the spooled state, and the
+ * session's counters; call it inside the caller's transaction (ingest and spool recovery both do)
+ */
+export function addSpooledSegment(db: Db, s: { channelId: number; sessionId: number; discSeq: number; channelName: string; startMs: number; durationMs: number; size: number; spoolPath: string }): Segment {
+  const row = insertSegment(db, {
+    channelId: s.channelId, sessionId: s.sessionId, seq: reserveSeq(db, s.channelId), discSeq: s.discSeq, key: segmentKey(s.channelName, s.startMs),
+    startMs: s.startMs, durationMs: s.durationMs, size: s.size, state: 'spooled', spoolPath: s.spoolPath,
+  });
+  db.update(sessions).set({ segments: sql`${sessions.segments} + 1`, bytes: sql`${sessions.bytes} + ${s.size}` }).where(eq(sessions.id, s.sessionId)).run();
+  return row;
 }
 
 export function markStored(db: Db, id: number, now = Date.now()): void {
